@@ -1,0 +1,22 @@
+import type { Alert, Bar, PipelineStats, WindowStats } from '../core/index.js';
+
+/** What the running pipeline pushes to API clients (WebSocket /ws). */
+export type LiveEvent =
+  | { readonly type: 'bar'; readonly bar: Bar }
+  | { readonly type: 'alert'; readonly alert: Alert }
+  | { readonly type: 'window'; readonly window: WindowStats }
+  | { readonly type: 'stats'; readonly stats: PipelineStats };
+
+/**
+ * The API's view of the live pipeline. In `tickflow run` the processor feeds it directly;
+ * in `tickflow serve` alone it is fed from the log topics (or is empty: store-only).
+ */
+export interface LiveFeed {
+  /** Returns an unsubscribe function. Listeners must not throw or block. */
+  subscribe(listener: (event: LiveEvent) => void): () => void;
+  /** Newest bar in memory (interim or final) for an instrument and interval. */
+  latestBar(instrument: string, interval: string): Bar | undefined;
+  stats(): PipelineStats;
+  /** Instruments seen by the live pipeline (may include ones not yet in the store). */
+  instruments(): string[];
+}
