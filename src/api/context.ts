@@ -1,0 +1,27 @@
+import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Store } from '../store/store.js';
+import type { InstrumentCatalog } from './instrument-catalog.js';
+import type { LiveFeed } from './live-feed.js';
+
+/** The Fastify instance type the API builds: TypeBox schemas type every handler. */
+export type ApiServer = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** What the route groups share. Built once per server. */
+export interface ApiContext {
+  readonly store: Store;
+  readonly live: LiveFeed | undefined;
+  readonly version: string;
+  readonly startedAt: number;
+  /** Canonical names of the configured intervals, in configured order. */
+  readonly intervals: readonly string[];
+  readonly catalog: InstrumentCatalog;
+  /** Raw interval text → canonical name, for configured intervals only (bounded). */
+  readonly intervalMemo: Map<string, string>;
+}
