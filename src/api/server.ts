@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyStatic from '@fastify/static';
@@ -132,7 +133,12 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   registerWsRoute(app, hub);
   app.addHook('onClose', async () => hub.close());
 
-  if (serveStatic) await app.register(fastifyStatic, { root: staticRoot, prefix: '/' });
+  if (serveStatic) {
+    await app.register(fastifyStatic, { root: staticRoot, prefix: '/' });
+    // The dashboard has no build step yet: its chart library is served from the installed package.
+    const charts = chartLibraryDir();
+    if (charts) await app.register(fastifyStatic, { root: charts, prefix: '/vendor/', decorateReply: false, allowedPath: (p) => p.includes('standalone') });
+  }
 
   // Warm the instrument list so the first requests do not all wait on the store.
   app.addHook('onReady', async () => {
@@ -170,4 +176,12 @@ function canonicalIntervals(list: readonly string[]): string[] {
     }
   }
   return out;
+}
+
+function chartLibraryDir(): string | undefined {
+  try {
+    return dirname(fileURLToPath(import.meta.resolve('lightweight-charts')));
+  } catch {
+    return undefined;
+  }
 }
