@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -77,10 +77,17 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     ajv: { customOptions: { removeAdditional: false } },
     // Answers are small JSON; nothing here accepts a body.
     bodyLimit: 64 * 1024,
+    // One line per request at info would drown the pipeline's own logs; they go to debug below.
+    logController: new LogController({ disableRequestLogging: true }),
   } as const;
   const app: ApiServer = (
     deps.logger ? Fastify({ ...options, loggerInstance: deps.logger as FastifyBaseLogger }) : Fastify({ ...options, logger: false })
   ).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (reply.statusCode >= 500) req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
+    else req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
 
   const catalog = new InstrumentCatalog(deps.store, deps.live, deps.catalogTtlMs === undefined ? {} : { ttlMs: deps.catalogTtlMs });
   const ctx: ApiContext = {

@@ -216,9 +216,9 @@ describe('server', () => {
     });
   });
 
-  it('logs through a given pino logger', async () => {
+  it('logs through a given pino logger (requests at debug)', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(line) });
     const app = await createApiServer({ store: new FakeStore(), version: '1', intervals: ['1m'], logger });
     try {
       assert.equal((await app.inject('/api/symbols')).statusCode, 200);

@@ -1,0 +1,121 @@
+// The stream processor alone on parsed trades (100 instruments, all default intervals,
+// indicators, alerts and a 5m/1m hopping window), next to the JSON.parse ceiling for real
+// Binance trade messages measured in the same run, and JSON in → bars end to end.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createTradeBatch, instrumentIndex, parseBarSpecs, pushTrade, type InstrumentId, type TradeBatch } from '../src/core/index.js';
+import { Processor, ProcessorOutputs } from '../src/stream/index.js';
+import { processorConfig } from '../src/cli/pipeline/processor-config.js';
+import { resolveConfig } from '../src/cli/config.js';
+import { report } from './report.js';
+
+const SHARED = process.env['TICKFLOW_SHARED_DATA'] ?? resolve(import.meta.dirname, '..', '..', 'shared', 'data');
+const csv = readFileSync(`${SHARED}/trades/binance-spot_BTCUSDT_trades_2024-08-08T2354_2024-08-09T0005.from-ws.csv`, 'utf8').trim().split('\n').slice(1);
+const INSTRUMENTS = 100;
+const N = 2_000_000;
+
+// Real trade messages (values from the capture), spread over 100 symbols, time running on.
+const messages: string[] = [];
+const t0 = 1723161255342;
+for (let i = 0; i < N; i++) {
+  const f = (csv[i % csv.length] ?? '').split(',');
+  const sym = `S${String(i % INSTRUMENTS).padStart(3, '0')}USDT`;
+  const T = t0 + Math.floor(i / 40);
+  messages.push(
+    `{"e":"trade","E":${T + 1},"s":"${sym}","t":${Math.floor(i / INSTRUMENTS) + 1},"p":"${f[1]}","q":"${f[2]}","T":${T},"m":${f[5] === 'true'},"M":true}`,
+  );
+}
+
+interface BinanceTrade {
+  s: string;
+  t: number;
+  p: string;
+  q: string;
+  T: number;
+  m: boolean;
+}
+
+function best(runs: number, fn: () => number): number {
+  let b = 0;
+  for (let r = 0; r < runs; r++) b = Math.max(b, fn());
+  return b;
+}
+
+function parseOnly(): number {
+  const start = performance.now();
+  let sink = 0;
+  for (const m of messages) sink += (JSON.parse(m) as BinanceTrade).T;
+  if (sink === 42) process.stdout.write('');
+  return (messages.length * 1000) / (performance.now() - start);
+}
+
+const symbolIds = new Map<string, InstrumentId>();
+function toBatches(): TradeBatch[] {
+  const out: TradeBatch[] = [];
+  let b = createTradeBatch(8192);
+  for (const m of messages) {
+    const x = JSON.parse(m) as BinanceTrade;
+    let id = symbolIds.get(x.s);
+    if (!id) symbolIds.set(x.s, (id = `binance:${x.s}` as InstrumentId));
+    pushTrade(b, instrumentIndex(b, id), x.T, Number(x.p), Number(x.q), x.t, x.m ? -1 : 1, x.T);
+    if (b.length === 8192) {
+      out.push(b);
+      b = createTradeBatch(8192);
+    }
+  }
+  out.push(b);
+  return out;
+}
+
+const cfg = processorConfig(resolveConfig('replay', {}, {}), false);
+const noAnalytics = { ...cfg, analytics: undefined };
+function processOnly(batches: TradeBatch[], c = cfg): number {
+  const p = new Processor(c);
+  const out = new ProcessorOutputs();
+  const start = performance.now();
+  for (const b of batches) {
+    p.process(b, out);
+    out.drain();
+  }
+  p.finish(out);
+  return (N * 1000) / (performance.now() - start);
+}
+
+function jsonToBars(): number {
+  const p = new Processor(cfg);
+  const out = new ProcessorOutputs();
+  const start = performance.now();
+  let b = createTradeBatch(8192);
+  for (const m of messages) {
+    const x = JSON.parse(m) as BinanceTrade;
+    let id = symbolIds.get(x.s);
+    if (!id) symbolIds.set(x.s, (id = `binance:${x.s}` as InstrumentId));
+    pushTrade(b, instrumentIndex(b, id), x.T, Number(x.p), Number(x.q), x.t, x.m ? -1 : 1, x.T);
+    if (b.length === 8192) {
+      p.process(b, out);
+      out.drain();
+      b.length = 0;
+      b.instruments.length = 0;
+    }
+  }
+  p.process(b, out);
+  p.finish(out);
+  return (N * 1000) / (performance.now() - start);
+}
+
+const ceiling = best(3, parseOnly);
+const batches = toBatches();
+const proc = best(3, () => processOnly(batches));
+const procBare = best(3, () => processOnly(batches, noAnalytics));
+const e2e = best(3, jsonToBars);
+void parseBarSpecs;
+report(
+  'Stream processor vs JSON.parse ceiling',
+  [
+    { measure: 'JSON.parse of Binance trade messages (ceiling)', 'msgs/s': Math.round(ceiling) },
+    { measure: 'processor on parsed trades, bars only', 'msgs/s': Math.round(procBare) },
+    { measure: 'processor on parsed trades, bars + indicators + alerts + windows', 'msgs/s': Math.round(proc) },
+    { measure: 'JSON in → processor (everything)', 'msgs/s': Math.round(e2e), 'of ceiling': `${((e2e / ceiling) * 100).toFixed(0)} %` },
+  ],
+  [`${N.toLocaleString('en-US')} messages, ${INSTRUMENTS} instruments, intervals ${cfg.intervals.map((s) => s.name).join(',')}, window 5m/1m; best of 3 runs, one core`, 'target: JSON in ≥ 80 % of the JSON.parse ceiling'],
+);

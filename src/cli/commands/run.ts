@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Alert, Bar, WindowStats } from '../../core/index.js';
+import { createApiServer } from '../../api/index.js';
+import { MemoryLog, TOPICS } from '../../log/index.js';
+import type { Logger } from '../../obs/index.js';
+import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
+import { openDuckDbStore } from '../../store/index.js';
+import { Processor } from '../../stream/index.js';
+import type { Config } from '../config.js';
+import { checkpointId } from '../pipeline/checkpoint-id.js';
+import { IngestStage } from '../pipeline/ingest-stage.js';
+import { LiveHub } from '../pipeline/live-hub.js';
+import { ProcessStage } from '../pipeline/process-stage.js';
+import { outputShapingSettings, processorConfig } from '../pipeline/processor-config.js';
+import { pipelineStats } from '../pipeline/stats.js';
+import { checkFormat } from './replay.js';
+import { VERSION, WEB_DIR } from '../version.js';
+
+export interface RunningPipeline {
+  readonly url: string;
+  /** Resolves when the pipeline has stopped (after `stop()` or when a finite replay ends and is stopped). */
+  stop(): Promise<void>;
+  readonly done: Promise<void>;
+}
+
+/**
+ * `tickflow run`: every stage in one process on the embedded log: a source (simulated
+ * market or paced replay) → ingest → trades topic → processor → store + output topics →
+ * live hub → API and dashboard.
+ */
+export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline> {
+  const startedAt = Date.now();
+  const replaying = cfg.source === 'replay';
+  if (replaying && cfg.replay.length === 0) throw new Error('unreachable: --source replay without files is rejected by the CLI');
+  const format = checkFormat(cfg.format);
+  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger });
+  const log = new MemoryLog({ capacity: 64 });
+  const processor = new Processor(processorConfig(cfg, !replaying));
+  const files = cfg.replay.map((f) => resolve(f));
+  const id = replaying
+    ? checkpointId('run-replay', { files, settings: outputShapingSettings(cfg) })
+    : checkpointId('run-sim', { settings: outputShapingSettings(cfg) });
+  const stage = new ProcessStage({
+    log,
+    store,
+    processor,
+    logger,
+    checkpointId: id,
+    checkpointIntervalMs: cfg.checkpointInterval,
+    storeTrades: cfg.storeTrades,
+    publish: true,
+    liveTickMs: 250,
+    lakeIntervalMs: cfg.lakeInterval,
+    ...(replaying ? { expectedEnds: files.length } : {}),
+  });
+  // A replay resumes where it stopped. A simulated market starts afresh each time: its
+  // prices restart from the seed, so yesterday's open bars and indicators do not apply.
+  const positions = replaying ? await stage.restore() : (await store.deleteCheckpoint(id), undefined);
+  const ingests: IngestStage[] = [];
+  const hub = new LiveHub(() => pipelineStats({ mode: 'run', startedAt, log, processor, ingests, process: stage }));
+
+  const abort = new AbortController();
+  const sources: { name: string; src: TradeSource }[] = replaying
+    ? files.map((f) => {
+        const resumeFrom = positions?.[f];
+        return {
+          name: f,
+          src: openReplay(f, { ...(format ? { format } : {}), pace: cfg.pace, ...(resumeFrom ? { resumeFrom } : {}), signal: abort.signal }),
+        };
+      })
+    : [{ name: 'sim', src: createSimulator({ instruments: cfg.instruments, seed: cfg.seed, tradesPerSecond: cfg.rate, realtime: true, signal: abort.signal }) }];
+
+  const hubConsumer = log.consumer<Bar | Alert | WindowStats>({ group: 'api-live', topics: [TOPICS.bars, TOPICS.alerts, TOPICS.windows], maxRecords: 4096 });
+  const hubLoop = (async () => {
+    for await (const recs of hubConsumer) {
+      for (const r of recs) {
+        const v = r.value;
+        if (v.type === 'bar') hub.publish({ type: 'bar', bar: v });
+        else if (v.type === 'alert') hub.publish({ type: 'alert', alert: v });
+        else hub.publish({ type: 'window', window: v });
+      }
+    }
+  })();
+  const statsTimer = setInterval(() => hub.publish({ type: 'stats', stats: hub.stats() }), 1000);
+
+  const staticDir = existsSync(WEB_DIR) ? WEB_DIR : undefined;
+  const app = await createApiServer({ store, live: hub, logger, ...(staticDir ? { staticDir } : {}), version: VERSION, intervals: cfg.intervals.map((s) => s.name) });
+  const address = await app.listen({ host: cfg.host, port: cfg.port });
+
+  const ingestLoop = (async () => {
+    for (const { name, src } of sources) {
+      if (stage.state.endedSources.includes(name)) continue;
+      const ingest = new IngestStage(log, src, name);
+      ingests.push(ingest);
+      await ingest.run(abort.signal);
+    }
+  })().catch((e: unknown) => {
+    if (!abort.signal.aborted) logger.error({ err: e }, 'ingest failed');
+  });
+  const stageLoop = stage.run(abort.signal).then(
+    () => {
+      if (replaying && !abort.signal.aborted) logger.info('replay finished; the API keeps serving (Ctrl-C to stop)');
+    },
+    (e: unknown) => {
+      logger.error({ err: e }, 'processing failed; stopping');
+      abort.abort();
+      throw e;
+    },
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      abort.abort();
+      clearInterval(statsTimer);
+      await Promise.allSettled([ingestLoop, stageLoop]);
+      await log.close();
+      await hubConsumer.close();
+      await hubLoop.catch(() => undefined);
+      await app.close();
+      try {
+        await store.exportLake();
+      } catch (e) {
+        logger.warn({ err: e }, 'final lake export failed; the store is intact and the lake is rewritten next run');
+      }
+      await store.close();
+    })());
+  const done = stageLoop.catch(() => stop());
+  return { url: address, stop, done: done.then(() => undefined) };
+}

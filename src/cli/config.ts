@@ -1,0 +1,238 @@
+import { readFileSync } from 'node:fs';
+import { parseBarSpec, parseBarSpecs, TickflowError, type BarSpec } from '../core/index.js';
+import type { HoppingWindowSpec } from '../stream/index.js';
+
+/**
+ * One table of settings. Each can come from a flag, an environment variable or a JSON
+ * config file (`--config` / TICKFLOW_CONFIG), in that order of precedence, and each is
+ * validated by the same parser whichever way it came, with a message naming where the bad
+ * value came from.
+ */
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  intervals: BarSpec[];
+  lateness: number;
+  idleTimeout: number;
+  latePolicy: 'side-output' | 'revise';
+  windows: HoppingWindowSpec[];
+  alertIntervals: string[];
+  source: 'sim' | 'replay';
+  replay: string[];
+  format: string;
+  pace: number;
+  instruments: number;
+  seed: number;
+  rate: number;
+  storeTrades: boolean;
+  checkpointInterval: number;
+  lakeInterval: number;
+  log: string;
+  logLevel: string;
+}
+
+export type CommandName = 'run' | 'replay' | 'serve' | 'bars';
+
+interface OptionDef<K extends keyof Config = keyof Config> {
+  readonly key: K;
+  readonly flag: string;
+  readonly env: string;
+  readonly description: string;
+  /** Default as the user would type it; parsed like any other input. */
+  readonly default: string | Partial<Record<CommandName, string>>;
+  readonly commands: readonly CommandName[];
+  readonly parse: (raw: string) => Config[K];
+}
+
+const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars'];
+const PIPELINE: CommandName[] = ['run', 'replay'];
+
+function int(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`must be an integer from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function num(min: number, max: number): (raw: string) => number {
+  return (raw) => {
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`must be a number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(...values: T[]): (raw: string) => T {
+  return (raw) => {
+    if (!(values as string[]).includes(raw)) throw new Error(`must be one of ${values.join(', ')}`);
+    return raw as T;
+  };
+}
+
+function bool(raw: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  throw new Error('must be true or false');
+}
+
+function durationMs(raw: string): number {
+  const spec = parseBarSpec(raw);
+  if (spec.kind !== 'time') throw new Error('must be a duration such as 500ms, 2s, 1m');
+  return spec.ms;
+}
+
+function parseWindows(raw: string): HoppingWindowSpec[] {
+  if (raw.trim() === '' || raw === 'none') return [];
+  return raw.split(',').map((w) => {
+    const [size, slide] = w.split('/');
+    if (!size || !slide) throw new Error(`window '${w}' must be SIZE/SLIDE, e.g. 5m/1m`);
+    const sizeMs = durationMs(size);
+    const slideMs = durationMs(slide);
+    if (sizeMs % slideMs !== 0) throw new Error(`window '${w}': size must be a multiple of the slide`);
+    return { sizeMs, slideMs };
+  });
+}
+
+function nonEmpty(raw: string): string {
+  if (raw.trim() === '') throw new Error('must not be empty');
+  return raw;
+}
+
+export const OPTIONS: readonly OptionDef[] = [
+  { key: 'dataDir', flag: '--data-dir <dir>', env: 'TICKFLOW_DATA_DIR', description: 'where the DuckDB file, the Parquet lake and checkpoints live', default: './data', commands: ALL, parse: nonEmpty },
+  { key: 'host', flag: '--host <host>', env: 'TICKFLOW_HOST', description: 'API listen address', default: '127.0.0.1', commands: ['run', 'serve'], parse: nonEmpty },
+  { key: 'port', flag: '--port <port>', env: 'TICKFLOW_PORT', description: 'API port (0 = any free port)', default: '8080', commands: ['run', 'serve'], parse: int(0, 65535) },
+  {
+    key: 'intervals',
+    flag: '--intervals <list>',
+    env: 'TICKFLOW_INTERVALS',
+    description: 'bar intervals: time (250ms, 1s, 1m, 5m, 15m, 1h, 1d) and tick:N, vol:X, dollar:X',
+    default: '1s,1m,5m,15m,1h,1d',
+    commands: [...PIPELINE, 'serve'],
+    parse: (raw) => {
+      const specs = parseBarSpecs(raw);
+      if (specs.length === 0) throw new Error('needs at least one interval');
+      return specs;
+    },
+  },
+  { key: 'lateness', flag: '--lateness <duration>', env: 'TICKFLOW_LATENESS', description: 'allowed lateness: watermark = max event time - this', default: '2s', commands: PIPELINE, parse: (r) => (r === '0' ? 0 : durationMs(r)) },
+  { key: 'idleTimeout', flag: '--idle-timeout <duration>', env: 'TICKFLOW_IDLE_TIMEOUT', description: 'live mode: a quiet instrument\'s bar closes at end + lateness + this (wall clock)', default: '2s', commands: ['run'], parse: durationMs },
+  { key: 'latePolicy', flag: '--late-policy <policy>', env: 'TICKFLOW_LATE_POLICY', description: 'side-output: late trades only go to the late table; revise: also re-emit the bar with revision+1', default: 'side-output', commands: PIPELINE, parse: oneOf('side-output', 'revise') },
+  { key: 'windows', flag: '--windows <list>', env: 'TICKFLOW_WINDOWS', description: 'hopping windows SIZE/SLIDE (comma-separated, or none)', default: '5m/1m', commands: PIPELINE, parse: parseWindows },
+  {
+    key: 'alertIntervals',
+    flag: '--alert-intervals <list>',
+    env: 'TICKFLOW_ALERT_INTERVALS',
+    description: 'intervals whose bars are checked for anomalies',
+    default: '1m,5m,15m,1h,1d',
+    commands: PIPELINE,
+    parse: (raw) => parseBarSpecs(raw).map((s) => s.name),
+  },
+  { key: 'source', flag: '--source <kind>', env: 'TICKFLOW_SOURCE', description: 'run: sim (simulated live market) or replay (paced replay of --replay files)', default: 'sim', commands: ['run'], parse: oneOf('sim', 'replay') },
+  {
+    key: 'replay',
+    flag: '--replay <files>',
+    env: 'TICKFLOW_REPLAY',
+    description: 'run: comma-separated files to replay (implies --source replay)',
+    default: '',
+    commands: ['run'],
+    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+  },
+  { key: 'format', flag: '--format <format>', env: 'TICKFLOW_FORMAT', description: 'input format (default: detected per file; see `tickflow formats`)', default: 'auto', commands: PIPELINE, parse: nonEmpty },
+  { key: 'pace', flag: '--pace <factor>', env: 'TICKFLOW_PACE', description: 'replay speed: 0 = as fast as possible, N = real time x N', default: { run: '60', replay: '0' }, commands: PIPELINE, parse: num(0, 1e9) },
+  { key: 'instruments', flag: '--instruments <n>', env: 'TICKFLOW_INSTRUMENTS', description: 'simulator: number of instruments', default: '20', commands: ['run'], parse: int(1, 1000) },
+  { key: 'seed', flag: '--seed <n>', env: 'TICKFLOW_SEED', description: 'simulator: random seed (same seed, same market)', default: '42', commands: ['run'], parse: int(0, 2 ** 31 - 1) },
+  { key: 'rate', flag: '--rate <trades/s>', env: 'TICKFLOW_RATE', description: 'simulator: average trades per second, all instruments together', default: '2000', commands: ['run'], parse: num(1, 1e7) },
+  { key: 'storeTrades', flag: '--store-trades <bool>', env: 'TICKFLOW_STORE_TRADES', description: 'also store every raw trade (trades table and lake)', default: { run: 'true', replay: 'false' }, commands: PIPELINE, parse: bool },
+  { key: 'checkpointInterval', flag: '--checkpoint-interval <duration>', env: 'TICKFLOW_CHECKPOINT_INTERVAL', description: 'how often outputs + state are committed together', default: '1s', commands: PIPELINE, parse: durationMs },
+  { key: 'lakeInterval', flag: '--lake-interval <duration>', env: 'TICKFLOW_LAKE_INTERVAL', description: 'run: how often touched Parquet lake partitions are rewritten (replay writes the lake at the end)', default: '1m', commands: ['run'], parse: durationMs },
+  { key: 'log', flag: '--log <url>', env: 'TICKFLOW_LOG', description: 'the log: memory (embedded)', default: 'memory', commands: PIPELINE, parse: oneOf('memory') },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'TICKFLOW_LOG_LEVEL', description: 'trace, debug, info, warn, error, silent', default: 'info', commands: ALL, parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'silent') },
+];
+
+function defaultFor(def: OptionDef, command: CommandName): string {
+  return typeof def.default === 'string' ? def.default : (def.default[command] ?? '');
+}
+
+function optionName(flag: string): string {
+  return flag.split(' ')[0] ?? flag;
+}
+
+/** Commander attribute name of a flag (`--data-dir` → `dataDir`). */
+export function attributeName(flag: string): string {
+  return optionName(flag)
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export function optionsFor(command: CommandName): readonly OptionDef[] {
+  return OPTIONS.filter((o) => o.commands.includes(command));
+}
+
+export function describeDefault(def: OptionDef, command: CommandName): string {
+  return defaultFor(def, command);
+}
+
+/**
+ * Resolves the configuration of a command: flags > environment > config file > defaults.
+ * `flags` holds only the flags the user actually gave (raw strings).
+ */
+export function resolveConfig(
+  command: CommandName,
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  configPath: string | undefined = (flags['config'] as string | undefined) ?? env['TICKFLOW_CONFIG'],
+): Config {
+  let file: Record<string, unknown> = {};
+  if (configPath) {
+    let text: string;
+    try {
+      text = readFileSync(configPath, 'utf8');
+    } catch (e) {
+      throw new TickflowError('CONFIG_INVALID', `config file ${configPath}: cannot be read (${(e as Error).message})`);
+    }
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('must be a JSON object');
+      file = parsed as Record<string, unknown>;
+    } catch (e) {
+      throw new TickflowError('CONFIG_INVALID', `config file ${configPath}: ${(e as Error).message}`);
+    }
+    const known = new Set(OPTIONS.map((o) => o.key as string));
+    const unknown = Object.keys(file).filter((k) => !known.has(k));
+    if (unknown.length > 0) {
+      throw new TickflowError('CONFIG_INVALID', `config file ${configPath}: unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+    }
+  }
+  const out: Partial<Record<keyof Config, unknown>> = {};
+  for (const def of OPTIONS) {
+    const attr = attributeName(def.flag);
+    let raw: string;
+    let from: string;
+    const flagValue = def.commands.includes(command) ? flags[attr] : undefined;
+    if (flagValue !== undefined) {
+      raw = String(flagValue);
+      from = optionName(def.flag);
+    } else if (env[def.env] !== undefined && def.commands.includes(command)) {
+      raw = env[def.env] ?? '';
+      from = `environment variable ${def.env}`;
+    } else if (file[def.key] !== undefined) {
+      const v = file[def.key];
+      raw = Array.isArray(v) ? v.join(',') : String(v);
+      from = `config file ${configPath ?? ''} setting "${def.key}"`;
+    } else {
+      raw = defaultFor(def, command);
+      from = `default of ${optionName(def.flag)}`;
+    }
+    try {
+      out[def.key] = def.parse(raw);
+    } catch (e) {
+      throw new TickflowError('CONFIG_INVALID', `${from}: '${raw}' ${(e as Error).message}`);
+    }
+  }
+  const cfg = out as Config;
+  if (cfg.replay.length > 0) cfg.source = 'replay';
+  return cfg;
+}

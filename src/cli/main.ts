@@ -1,0 +1,189 @@
+import { Command, Option } from 'commander';
+import { isTickflowError, TickflowError } from '../core/index.js';
+import { createLogger, type Logger } from '../obs/index.js';
+import { REPLAY_FORMATS } from '../sources/index.js';
+import { openDuckDbStore } from '../store/index.js';
+import { createApiServer } from '../api/index.js';
+import { attributeName, describeDefault, optionsFor, resolveConfig, type CommandName } from './config.js';
+import { exportBars } from './commands/bars.js';
+import { formatSummary, replay } from './commands/replay.js';
+import { run } from './commands/run.js';
+import { VERSION, WEB_DIR } from './version.js';
+import { existsSync } from 'node:fs';
+
+function addConfigOptions(cmd: Command, name: CommandName): Command {
+  for (const def of optionsFor(name)) {
+    cmd.addOption(new Option(def.flag, `${def.description} (env ${def.env}; default ${describeDefault(def, name) || 'none'})`));
+  }
+  cmd.addOption(new Option('--config <file>', 'JSON file of settings (keys as in the README table; env TICKFLOW_CONFIG)'));
+  return cmd;
+}
+
+/** Only the flags given on the command line (commander leaves absent ones undefined). */
+function givenFlags(cmd: Command, name: CommandName): Record<string, unknown> {
+  const opts = cmd.opts();
+  const out: Record<string, unknown> = {};
+  for (const def of optionsFor(name)) {
+    const a = attributeName(def.flag);
+    if (opts[a] !== undefined) out[a] = opts[a];
+  }
+  if (opts['config'] !== undefined) out['config'] = opts['config'];
+  return out;
+}
+
+function fail(e: unknown, logger?: Logger): never {
+  if (isTickflowError(e)) {
+    process.stderr.write(`tickflow: error ${e.code}: ${e.message}\n`);
+    process.exit(e.code === 'USAGE' || e.code === 'CONFIG_INVALID' ? 2 : 1);
+  }
+  logger?.error({ err: e }, 'unexpected failure');
+  process.stderr.write(`tickflow: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('tickflow')
+    .description('Real-time market-data pipeline: trades → bars, indicators, alerts → DuckDB/Parquet → REST/WebSocket API')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)');
+
+  addConfigOptions(
+    program
+      .command('run')
+      .description('run the whole pipeline in one process (what `npm start` does): simulated market or paced replay → store → API + dashboard'),
+    'run',
+  ).action(async (_o, cmd: Command) => {
+    let logger: Logger | undefined;
+    try {
+      const cfg = resolveConfig('run', givenFlags(cmd, 'run'));
+      if (cfg.source === 'replay' && cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
+      logger = createLogger({ level: cfg.logLevel });
+      const p = await run(cfg, logger);
+      const what =
+        cfg.source === 'sim'
+          ? `simulated market: ${cfg.instruments} instruments, ~${cfg.rate} trades/s (seed ${cfg.seed})`
+          : `replay of ${cfg.replay.length} file(s) at ${cfg.pace === 0 ? 'full speed' : `${cfg.pace}x real time`}`;
+      process.stdout.write(
+        [
+          `tickflow ${VERSION} running`,
+          `  source     ${what}`,
+          `  pipeline   embedded log → bars ${cfg.intervals.map((s) => s.name).join(',')} + indicators, windows, alerts`,
+          `  store      ${cfg.dataDir}/tickflow.duckdb, Parquet lake in ${cfg.dataDir}/lake`,
+          `  dashboard  ${p.url}/`,
+          `  API        ${p.url}/api  (OpenAPI: ${p.url}/docs, live: ${p.url.replace(/^http/, 'ws')}/ws, metrics: ${p.url}/metrics)`,
+          '  Ctrl-C stops (state is checkpointed).',
+          '',
+        ].join('\n'),
+      );
+      let signals = 0;
+      const onSignal = (): void => {
+        if (++signals > 1) process.exit(130);
+        process.stderr.write('stopping… (again to force)\n');
+        void p.stop().then(() => process.exit(0));
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      await p.done;
+    } catch (e) {
+      fail(e, logger);
+    }
+  });
+
+  addConfigOptions(
+    program
+      .command('replay')
+      .description('process files through the pipeline as fast as possible, print a summary, exit (resumes an interrupted run)')
+      .argument('<files...>', 'input files (format detected per file; .gz accepted)')
+      .option('--fresh', 'ignore a checkpoint of an interrupted run and start over')
+      .option('--json', 'print the summary as JSON'),
+    'replay',
+  ).action(async (files: string[], _o, cmd: Command) => {
+    let logger: Logger | undefined;
+    try {
+      const cfg = resolveConfig('replay', givenFlags(cmd, 'replay'));
+      logger = createLogger({ level: cfg.logLevel === 'info' ? 'warn' : cfg.logLevel });
+      const abort = new AbortController();
+      process.once('SIGINT', () => abort.abort());
+      process.once('SIGTERM', () => abort.abort());
+      const opts = cmd.opts<{ fresh?: boolean; json?: boolean }>();
+      const summary = await replay(files, cfg, { fresh: Boolean(opts.fresh), logger, signal: abort.signal });
+      process.stdout.write(opts.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+    } catch (e) {
+      fail(e, logger);
+    }
+  });
+
+  addConfigOptions(program.command('serve').description('serve the API and dashboard over an existing data dir (no pipeline)'), 'serve').action(
+    async (_o, cmd: Command) => {
+      let logger: Logger | undefined;
+      try {
+        const cfg = resolveConfig('serve', givenFlags(cmd, 'serve'));
+        logger = createLogger({ level: cfg.logLevel });
+        const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger });
+        const app = await createApiServer({
+          store,
+          logger,
+          ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
+          version: VERSION,
+          intervals: cfg.intervals.map((s) => s.name),
+        });
+        const url = await app.listen({ host: cfg.host, port: cfg.port });
+        process.stdout.write(`tickflow ${VERSION} serving ${cfg.dataDir}\n  dashboard  ${url}/\n  API        ${url}/api  (OpenAPI: ${url}/docs)\n`);
+        const stop = (): void => void app.close().then(() => store.close()).then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (e) {
+        fail(e, logger);
+      }
+    },
+  );
+
+  addConfigOptions(
+    program
+      .command('bars')
+      .description('print bars from the store as CSV or JSON')
+      .requiredOption('--instrument <id>', 'instrument id, e.g. binance:LTCUSDT')
+      .option('--interval <interval>', 'bar interval', '1m')
+      .option('--from <time>', 'first bar start (epoch ms or ISO-8601), inclusive')
+      .option('--to <time>', 'last bar start (epoch ms or ISO-8601), exclusive')
+      .option('--limit <n>', 'at most this many bars')
+      .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json']).default('csv'))
+      .addOption(new Option('--time-format <format>', 'start/end as ISO-8601 or epoch ms').choices(['iso', 'ms']).default('iso')),
+    'bars',
+  ).action(async (_o, cmd: Command) => {
+    try {
+      const o = cmd.opts<{ instrument: string; interval: string; from?: string; to?: string; limit?: string; format: 'csv' | 'json'; timeFormat: 'iso' | 'ms' }>();
+      const cfg = resolveConfig('bars', givenFlags(cmd, 'bars'));
+      let limit: number | undefined;
+      if (o.limit !== undefined) {
+        limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1) throw new TickflowError('USAGE', `--limit '${o.limit}' must be a positive integer`);
+      }
+      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true });
+      try {
+        await exportBars(
+          store,
+          { instrument: o.instrument, interval: o.interval, format: o.format, timeFormat: o.timeFormat, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}), ...(limit ? { limit } : {}) },
+          (s) => process.stdout.write(s),
+        );
+      } finally {
+        await store.close();
+      }
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  program
+    .command('formats')
+    .description('list the replay input formats')
+    .action(() => {
+      for (const f of REPLAY_FORMATS) process.stdout.write(`${f.name.padEnd(20)} ${f.description}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  await buildProgram().parseAsync([...argv]);
+}

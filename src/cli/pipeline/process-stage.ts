@@ -1,0 +1,248 @@
+import { TickflowError, type Alert, type Bar, type IndicatorSet, type LateTrade, type Reject, type SourcePosition, type TradeBatch, type WindowStats } from '../../core/index.js';
+import { TOPICS, type Log, type LogConsumer, type LogProducer } from '../../log/index.js';
+import type { Logger } from '../../obs/index.js';
+import { RateMeter } from '../../obs/index.js';
+import type { Store, StoreWrite } from '../../store/index.js';
+import { ProcessorOutputs, type Processor, type ProcessorSnapshot } from '../../stream/index.js';
+import type { TradesMessage } from './messages.js';
+
+export interface ProcessStageOptions {
+  readonly log: Log;
+  readonly store: Store;
+  readonly processor: Processor;
+  readonly logger: Logger;
+  /** Checkpoint row id; a restart with the same id resumes from it. */
+  readonly checkpointId: string;
+  readonly checkpointIntervalMs: number;
+  readonly storeTrades: boolean;
+  /** Publish bars/alerts/windows to their topics (for live consumers such as the API). */
+  readonly publish: boolean;
+  /** Live mode: interim bar updates and idle bar closing run on this period. */
+  readonly liveTickMs?: number;
+  /** Rewrite touched lake partitions this often (live mode). */
+  readonly lakeIntervalMs?: number;
+  /** Number of `end` messages after which the input is complete (finite sources). */
+  readonly expectedEnds?: number;
+  readonly now?: () => number;
+}
+
+/** State the stage itself keeps across restarts, next to the processor's. */
+export interface StageState {
+  rejectsByReason: Record<string, number>;
+  positions: Record<string, SourcePosition>;
+  endedSources: string[];
+}
+
+interface Pending {
+  bars: Bar[];
+  indicators: IndicatorSet[];
+  alerts: Alert[];
+  windows: WindowStats[];
+  late: LateTrade[];
+  rejects: Reject[];
+  trades: TradeBatch[];
+  rows: number;
+}
+
+const emptyPending = (): Pending => ({ bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [], rows: 0 });
+
+/** Above this many buffered rows a checkpoint is taken early, bounding memory. */
+const MAX_PENDING_ROWS = 400_000;
+
+/**
+ * Trades topic → processor → store (+ output topics). Outputs are buffered and made durable
+ * together with the processor state and the input positions in one store transaction (a
+ * checkpoint); only then are log offsets committed. A kill at any moment therefore resumes
+ * from the last checkpoint with nothing lost and nothing doubled (outputs are upserts).
+ * One commit runs while the next batch of work is processed; a second waits for the first.
+ */
+export class ProcessStage {
+  readonly meter = new RateMeter();
+  /** Rows made durable. */
+  readonly storeMeter = new RateMeter();
+  readonly state: StageState = { rejectsByReason: {}, positions: {}, endedSources: [] };
+  commits = 0;
+  alertsEmitted = 0;
+  rowsWritten = 0;
+  lastCommitAt: number | null = null;
+  private pending = emptyPending();
+  private inFlight: Promise<void> = Promise.resolve();
+  private readonly outputs = new ProcessorOutputs();
+  private readonly producer: LogProducer;
+  private lastCheckpoint: number;
+  private lastLake: number;
+  private consumer: LogConsumer<TradesMessage> | undefined;
+  private failure: unknown;
+  private readonly now: () => number;
+
+  constructor(private readonly o: ProcessStageOptions) {
+    this.producer = o.log.producer();
+    this.now = o.now ?? Date.now;
+    this.lastCheckpoint = this.now();
+    this.lastLake = this.now();
+  }
+
+  /** Loads the checkpoint, if any, into the processor; returns the input positions to resume from. */
+  async restore(): Promise<Record<string, SourcePosition> | undefined> {
+    const cp = await this.o.store.loadCheckpoint(this.o.checkpointId);
+    if (!cp) return undefined;
+    const saved = JSON.parse(cp.state) as { processor: ProcessorSnapshot; stage: StageState };
+    this.o.processor.restore(saved.processor);
+    Object.assign(this.state, saved.stage);
+    return this.state.positions;
+  }
+
+  rejected(): number {
+    let n = 0;
+    for (const v of Object.values(this.state.rejectsByReason)) n += v;
+    return n;
+  }
+
+  /** Consumes until every expected source has ended (or `signal` aborts), then commits. */
+  async run(signal?: AbortSignal): Promise<void> {
+    const consumer = this.o.log.consumer<TradesMessage>({ group: 'process', topics: [TOPICS.trades], maxRecords: 4 });
+    this.consumer = consumer;
+    const tick = this.o.liveTickMs ? setInterval(() => void this.liveTick(), this.o.liveTickMs) : undefined;
+    const onAbort = (): void => void consumer.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const records of consumer) {
+        for (const rec of records) await this.handle(rec.value);
+        if (this.failure) throw this.failure;
+        await consumer.commit(records.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1 })));
+        const now = this.now();
+        if (now - this.lastCheckpoint >= this.o.checkpointIntervalMs || this.pending.rows >= MAX_PENDING_ROWS) await this.checkpoint();
+        if (this.o.lakeIntervalMs && now - this.lastLake >= this.o.lakeIntervalMs) {
+          this.lastLake = now;
+          await this.inFlight;
+          await this.exportLake();
+        }
+        if (this.o.expectedEnds !== undefined && this.state.endedSources.length >= this.o.expectedEnds) break;
+      }
+      if (this.o.expectedEnds !== undefined && this.state.endedSources.length >= this.o.expectedEnds) {
+        this.o.processor.finish(this.outputs);
+        await this.drainOutputs();
+      }
+      await this.checkpoint();
+      await this.inFlight;
+      if (this.failure) throw this.failure;
+    } finally {
+      if (tick) clearInterval(tick);
+      signal?.removeEventListener('abort', onAbort);
+      await consumer.close();
+    }
+  }
+
+  private async handle(msg: TradesMessage): Promise<void> {
+    if (msg.kind === 'end') {
+      if (!this.state.endedSources.includes(msg.source)) this.state.endedSources.push(msg.source);
+      return;
+    }
+    const { trades, rejects, position } = msg.chunk;
+    this.o.processor.process(trades, this.outputs);
+    this.meter.mark(trades.length);
+    const p = this.pending;
+    for (const r of rejects) {
+      p.rejects.push(r);
+      this.state.rejectsByReason[r.reason] = (this.state.rejectsByReason[r.reason] ?? 0) + 1;
+    }
+    if (this.o.storeTrades && trades.length > 0) {
+      p.trades.push(trades);
+      p.rows += trades.length;
+    }
+    p.rows += rejects.length;
+    this.state.positions[msg.source] = position;
+    await this.drainOutputs();
+  }
+
+  private async drainOutputs(): Promise<void> {
+    if (this.outputs.isEmpty()) return;
+    const d = this.outputs.drain();
+    const p = this.pending;
+    // push(...x) overflows the stack on very large arrays; these are bounded per batch.
+    for (const b of d.bars) p.bars.push(b);
+    for (const x of d.indicators) p.indicators.push(x);
+    for (const x of d.alerts) p.alerts.push(x);
+    this.alertsEmitted += d.alerts.length;
+    for (const x of d.windows) p.windows.push(x);
+    for (const x of d.late) p.late.push(x);
+    p.rows += d.bars.length + d.indicators.length + d.alerts.length + d.windows.length + d.late.length;
+    if (this.o.publish) await this.publishOutputs(d.bars, d.alerts, d.windows);
+  }
+
+  private async publishOutputs(bars: readonly Bar[], alerts: readonly Alert[], windows: readonly WindowStats[]): Promise<void> {
+    if (bars.length > 0) await this.producer.send(TOPICS.bars, bars.map((b) => ({ key: b.instrument, value: b })));
+    if (alerts.length > 0) await this.producer.send(TOPICS.alerts, alerts.map((a) => ({ key: a.instrument, value: a })));
+    if (windows.length > 0) await this.producer.send(TOPICS.windows, windows.map((w) => ({ key: w.instrument, value: w })));
+  }
+
+  private async liveTick(): Promise<void> {
+    try {
+      this.o.processor.advanceTime(this.now(), this.outputs);
+      await this.drainOutputs();
+      if (this.o.publish) {
+        const interim: Bar[] = [];
+        this.o.processor.collectInterim(interim);
+        if (interim.length > 0) await this.producer.send(TOPICS.bars, interim.map((b) => ({ key: b.instrument, value: b })));
+      }
+    } catch (e) {
+      this.failure ??= e;
+    }
+  }
+
+  /** Takes a checkpoint: snapshot now, commit in the background (one at a time). */
+  async checkpoint(): Promise<void> {
+    await this.inFlight;
+    if (this.failure) throw this.failure;
+    const p = this.pending;
+    this.pending = emptyPending();
+    this.lastCheckpoint = this.now();
+    const state = JSON.stringify({ processor: this.o.processor.toJSON(), stage: this.state });
+    const write: StoreWrite = {
+      bars: p.bars,
+      indicators: p.indicators,
+      alerts: p.alerts,
+      windows: p.windows,
+      late: p.late,
+      rejects: p.rejects,
+      trades: p.trades,
+      checkpoint: { id: this.o.checkpointId, positions: JSON.stringify(this.state.positions), state, updatedAt: this.now() },
+    };
+    this.inFlight = this.commitWithRetry(write, p.rows).catch((e: unknown) => {
+      this.failure ??= e;
+    });
+  }
+
+  private async commitWithRetry(write: StoreWrite, rows: number): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.store.commit(write);
+        this.commits++;
+        this.rowsWritten += rows;
+        this.storeMeter.mark(rows);
+        this.lastCommitAt = this.now();
+        this.o.logger.debug({ commits: this.commits, rows, positions: write.checkpoint?.positions }, 'checkpoint committed');
+        return;
+      } catch (e) {
+        const retry = e instanceof TickflowError ? e.canRetry : true;
+        if (!retry || attempt >= 5) throw e;
+        this.o.logger.warn({ err: e, attempt }, 'store commit failed; retrying (nothing is lost: the write is kept)');
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async exportLake(): Promise<void> {
+    try {
+      const r = await this.o.store.exportLake();
+      this.o.logger.debug({ files: r.files, dir: r.dir }, 'lake partitions rewritten');
+    } catch (e) {
+      // The lake is derived from the store and is rewritten next time: a failed export loses nothing.
+      this.o.logger.warn({ err: e }, 'lake export failed; will retry');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}
