@@ -101,9 +101,33 @@ function nonEmpty(raw: string): string {
 }
 
 export const OPTIONS: readonly OptionDef[] = [
-  { key: 'dataDir', flag: '--data-dir <dir>', env: 'TICKFLOW_DATA_DIR', description: 'where the DuckDB file, the Parquet lake and checkpoints live', default: './data', commands: ALL, parse: nonEmpty },
-  { key: 'host', flag: '--host <host>', env: 'TICKFLOW_HOST', description: 'API listen address', default: '127.0.0.1', commands: ['run', 'serve'], parse: nonEmpty },
-  { key: 'port', flag: '--port <port>', env: 'TICKFLOW_PORT', description: 'API port (0 = any free port)', default: '8080', commands: ['run', 'serve'], parse: int(0, 65535) },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: 'TICKFLOW_DATA_DIR',
+    description: 'where the DuckDB file, the Parquet lake and checkpoints live',
+    default: './data',
+    commands: ALL,
+    parse: nonEmpty,
+  },
+  {
+    key: 'host',
+    flag: '--host <host>',
+    env: 'TICKFLOW_HOST',
+    description: 'API listen address',
+    default: '127.0.0.1',
+    commands: ['run', 'serve'],
+    parse: nonEmpty,
+  },
+  {
+    key: 'port',
+    flag: '--port <port>',
+    env: 'TICKFLOW_PORT',
+    description: 'API port (0 = any free port)',
+    default: '8080',
+    commands: ['run', 'serve'],
+    parse: int(0, 65535),
+  },
   {
     key: 'intervals',
     flag: '--intervals <list>',
@@ -117,10 +141,42 @@ export const OPTIONS: readonly OptionDef[] = [
       return specs;
     },
   },
-  { key: 'lateness', flag: '--lateness <duration>', env: 'TICKFLOW_LATENESS', description: 'allowed lateness: watermark = max event time - this', default: '2s', commands: PIPELINE, parse: (r) => (r === '0' ? 0 : durationMs(r)) },
-  { key: 'idleTimeout', flag: '--idle-timeout <duration>', env: 'TICKFLOW_IDLE_TIMEOUT', description: 'live mode: a quiet instrument\'s bar closes at end + lateness + this (wall clock)', default: '2s', commands: ['run'], parse: durationMs },
-  { key: 'latePolicy', flag: '--late-policy <policy>', env: 'TICKFLOW_LATE_POLICY', description: 'side-output: late trades only go to the late table; revise: also re-emit the bar with revision+1', default: 'side-output', commands: PIPELINE, parse: oneOf('side-output', 'revise') },
-  { key: 'windows', flag: '--windows <list>', env: 'TICKFLOW_WINDOWS', description: 'hopping windows SIZE/SLIDE (comma-separated, or none)', default: '5m/1m', commands: PIPELINE, parse: parseWindows },
+  {
+    key: 'lateness',
+    flag: '--lateness <duration>',
+    env: 'TICKFLOW_LATENESS',
+    description: 'allowed lateness: watermark = max event time - this',
+    default: '2s',
+    commands: PIPELINE,
+    parse: (r) => (r === '0' ? 0 : durationMs(r)),
+  },
+  {
+    key: 'idleTimeout',
+    flag: '--idle-timeout <duration>',
+    env: 'TICKFLOW_IDLE_TIMEOUT',
+    description: "live mode: a quiet instrument's bar closes at end + lateness + this (wall clock)",
+    default: '2s',
+    commands: ['run'],
+    parse: durationMs,
+  },
+  {
+    key: 'latePolicy',
+    flag: '--late-policy <policy>',
+    env: 'TICKFLOW_LATE_POLICY',
+    description: 'side-output: late trades only go to the late table; revise: also re-emit the bar with revision+1',
+    default: 'side-output',
+    commands: PIPELINE,
+    parse: oneOf('side-output', 'revise'),
+  },
+  {
+    key: 'windows',
+    flag: '--windows <list>',
+    env: 'TICKFLOW_WINDOWS',
+    description: 'hopping windows SIZE/SLIDE (comma-separated, or none)',
+    default: '5m/1m',
+    commands: PIPELINE,
+    parse: parseWindows,
+  },
   {
     key: 'alertIntervals',
     flag: '--alert-intervals <list>',
@@ -130,7 +186,15 @@ export const OPTIONS: readonly OptionDef[] = [
     commands: PIPELINE,
     parse: (raw) => parseBarSpecs(raw).map((s) => s.name),
   },
-  { key: 'source', flag: '--source <kind>', env: 'TICKFLOW_SOURCE', description: 'run: sim (simulated live market) or replay (paced replay of --replay files)', default: 'sim', commands: ['run'], parse: oneOf('sim', 'replay') },
+  {
+    key: 'source',
+    flag: '--source <kind>',
+    env: 'TICKFLOW_SOURCE',
+    description: 'run: sim (simulated live market) or replay (paced replay of --replay files)',
+    default: 'sim',
+    commands: ['run'],
+    parse: oneOf('sim', 'replay'),
+  },
   {
     key: 'replay',
     flag: '--replay <files>',
@@ -138,18 +202,102 @@ export const OPTIONS: readonly OptionDef[] = [
     description: 'run: comma-separated files to replay (implies --source replay)',
     default: '',
     commands: ['run'],
-    parse: (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean),
+    parse: (raw) =>
+      raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
   },
-  { key: 'format', flag: '--format <format>', env: 'TICKFLOW_FORMAT', description: 'input format (default: detected per file; see `tickflow formats`)', default: 'auto', commands: PIPELINE, parse: nonEmpty },
-  { key: 'pace', flag: '--pace <factor>', env: 'TICKFLOW_PACE', description: 'replay speed: 0 = as fast as possible, N = real time x N', default: { run: '60', replay: '0' }, commands: PIPELINE, parse: num(0, 1e9) },
-  { key: 'instruments', flag: '--instruments <n>', env: 'TICKFLOW_INSTRUMENTS', description: 'simulator: number of instruments', default: '20', commands: ['run'], parse: int(1, 1000) },
-  { key: 'seed', flag: '--seed <n>', env: 'TICKFLOW_SEED', description: 'simulator: random seed (same seed, same market)', default: '42', commands: ['run'], parse: int(0, 2 ** 31 - 1) },
-  { key: 'rate', flag: '--rate <trades/s>', env: 'TICKFLOW_RATE', description: 'simulator: average trades per second, all instruments together', default: '2000', commands: ['run'], parse: num(1, 1e7) },
-  { key: 'storeTrades', flag: '--store-trades <bool>', env: 'TICKFLOW_STORE_TRADES', description: 'also store every raw trade (trades table and lake)', default: { run: 'true', replay: 'false' }, commands: PIPELINE, parse: bool },
-  { key: 'checkpointInterval', flag: '--checkpoint-interval <duration>', env: 'TICKFLOW_CHECKPOINT_INTERVAL', description: 'how often outputs + state are committed together', default: '1s', commands: PIPELINE, parse: durationMs },
-  { key: 'lakeInterval', flag: '--lake-interval <duration>', env: 'TICKFLOW_LAKE_INTERVAL', description: 'run: how often touched Parquet lake partitions are rewritten (replay writes the lake at the end)', default: '1m', commands: ['run'], parse: durationMs },
-  { key: 'log', flag: '--log <url>', env: 'TICKFLOW_LOG', description: 'the log: memory (embedded)', default: 'memory', commands: PIPELINE, parse: oneOf('memory') },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'TICKFLOW_LOG_LEVEL', description: 'trace, debug, info, warn, error, silent', default: 'info', commands: ALL, parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'silent') },
+  {
+    key: 'format',
+    flag: '--format <format>',
+    env: 'TICKFLOW_FORMAT',
+    description: 'input format (default: detected per file; see `tickflow formats`)',
+    default: 'auto',
+    commands: PIPELINE,
+    parse: nonEmpty,
+  },
+  {
+    key: 'pace',
+    flag: '--pace <factor>',
+    env: 'TICKFLOW_PACE',
+    description: 'replay speed: 0 = as fast as possible, N = real time x N',
+    default: { run: '60', replay: '0' },
+    commands: PIPELINE,
+    parse: num(0, 1e9),
+  },
+  {
+    key: 'instruments',
+    flag: '--instruments <n>',
+    env: 'TICKFLOW_INSTRUMENTS',
+    description: 'simulator: number of instruments',
+    default: '20',
+    commands: ['run'],
+    parse: int(1, 1000),
+  },
+  {
+    key: 'seed',
+    flag: '--seed <n>',
+    env: 'TICKFLOW_SEED',
+    description: 'simulator: random seed (same seed, same market)',
+    default: '42',
+    commands: ['run'],
+    parse: int(0, 2 ** 31 - 1),
+  },
+  {
+    key: 'rate',
+    flag: '--rate <trades/s>',
+    env: 'TICKFLOW_RATE',
+    description: 'simulator: average trades per second, all instruments together',
+    default: '2000',
+    commands: ['run'],
+    parse: num(1, 1e7),
+  },
+  {
+    key: 'storeTrades',
+    flag: '--store-trades <bool>',
+    env: 'TICKFLOW_STORE_TRADES',
+    description: 'also store every raw trade (trades table and lake)',
+    default: { run: 'true', replay: 'false' },
+    commands: PIPELINE,
+    parse: bool,
+  },
+  {
+    key: 'checkpointInterval',
+    flag: '--checkpoint-interval <duration>',
+    env: 'TICKFLOW_CHECKPOINT_INTERVAL',
+    description: 'how often outputs + state are committed together',
+    default: '1s',
+    commands: PIPELINE,
+    parse: durationMs,
+  },
+  {
+    key: 'lakeInterval',
+    flag: '--lake-interval <duration>',
+    env: 'TICKFLOW_LAKE_INTERVAL',
+    description: 'run: how often touched Parquet lake partitions are rewritten (replay writes the lake at the end)',
+    default: '1m',
+    commands: ['run'],
+    parse: durationMs,
+  },
+  {
+    key: 'log',
+    flag: '--log <url>',
+    env: 'TICKFLOW_LOG',
+    description: 'the log: memory (embedded)',
+    default: 'memory',
+    commands: PIPELINE,
+    parse: oneOf('memory'),
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'TICKFLOW_LOG_LEVEL',
+    description: 'trace, debug, info, warn, error, silent',
+    default: 'info',
+    commands: ALL,
+    parse: oneOf('trace', 'debug', 'info', 'warn', 'error', 'silent'),
+  },
 ];
 
 function defaultFor(def: OptionDef, command: CommandName): string {
@@ -203,7 +351,10 @@ export function resolveConfig(
     const known = new Set(OPTIONS.map((o) => o.key as string));
     const unknown = Object.keys(file).filter((k) => !known.has(k));
     if (unknown.length > 0) {
-      throw new TickflowError('CONFIG_INVALID', `config file ${configPath}: unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+      throw new TickflowError(
+        'CONFIG_INVALID',
+        `config file ${configPath}: unknown setting(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`,
+      );
     }
   }
   const out: Partial<Record<keyof Config, unknown>> = {};

@@ -50,7 +50,9 @@ export function buildProgram(): Command {
   addConfigOptions(
     program
       .command('run')
-      .description('run the whole pipeline in one process (what `npm start` does): simulated market or paced replay → store → API + dashboard'),
+      .description(
+        'run the whole pipeline in one process (what `npm start` does): simulated market or paced replay → store → API + dashboard',
+      ),
     'run',
   ).action(async (_o, cmd: Command) => {
     let logger: Logger | undefined;
@@ -113,30 +115,37 @@ export function buildProgram(): Command {
     }
   });
 
-  addConfigOptions(program.command('serve').description('serve the API and dashboard over an existing data dir (no pipeline)'), 'serve').action(
-    async (_o, cmd: Command) => {
-      let logger: Logger | undefined;
-      try {
-        const cfg = resolveConfig('serve', givenFlags(cmd, 'serve'));
-        logger = createLogger({ level: cfg.logLevel });
-        const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger });
-        const app = await createApiServer({
-          store,
-          logger,
-          ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
-          version: VERSION,
-          intervals: cfg.intervals.map((s) => s.name),
-        });
-        const url = await app.listen({ host: cfg.host, port: cfg.port });
-        process.stdout.write(`tickflow ${VERSION} serving ${cfg.dataDir}\n  dashboard  ${url}/\n  API        ${url}/api  (OpenAPI: ${url}/docs)\n`);
-        const stop = (): void => void app.close().then(() => store.close()).then(() => process.exit(0));
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      } catch (e) {
-        fail(e, logger);
-      }
-    },
-  );
+  addConfigOptions(
+    program.command('serve').description('serve the API and dashboard over an existing data dir (no pipeline)'),
+    'serve',
+  ).action(async (_o, cmd: Command) => {
+    let logger: Logger | undefined;
+    try {
+      const cfg = resolveConfig('serve', givenFlags(cmd, 'serve'));
+      logger = createLogger({ level: cfg.logLevel });
+      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger });
+      const app = await createApiServer({
+        store,
+        logger,
+        ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
+        version: VERSION,
+        intervals: cfg.intervals.map((s) => s.name),
+      });
+      const url = await app.listen({ host: cfg.host, port: cfg.port });
+      process.stdout.write(
+        `tickflow ${VERSION} serving ${cfg.dataDir}\n  dashboard  ${url}/\n  API        ${url}/api  (OpenAPI: ${url}/docs)\n`,
+      );
+      const stop = (): void =>
+        void app
+          .close()
+          .then(() => store.close())
+          .then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    } catch (e) {
+      fail(e, logger);
+    }
+  });
 
   addConfigOptions(
     program
@@ -152,7 +161,15 @@ export function buildProgram(): Command {
     'bars',
   ).action(async (_o, cmd: Command) => {
     try {
-      const o = cmd.opts<{ instrument: string; interval: string; from?: string; to?: string; limit?: string; format: 'csv' | 'json'; timeFormat: 'iso' | 'ms' }>();
+      const o = cmd.opts<{
+        instrument: string;
+        interval: string;
+        from?: string;
+        to?: string;
+        limit?: string;
+        format: 'csv' | 'json';
+        timeFormat: 'iso' | 'ms';
+      }>();
       const cfg = resolveConfig('bars', givenFlags(cmd, 'bars'));
       let limit: number | undefined;
       if (o.limit !== undefined) {
@@ -163,7 +180,15 @@ export function buildProgram(): Command {
       try {
         await exportBars(
           store,
-          { instrument: o.instrument, interval: o.interval, format: o.format, timeFormat: o.timeFormat, ...(o.from ? { from: o.from } : {}), ...(o.to ? { to: o.to } : {}), ...(limit ? { limit } : {}) },
+          {
+            instrument: o.instrument,
+            interval: o.interval,
+            format: o.format,
+            timeFormat: o.timeFormat,
+            ...(o.from ? { from: o.from } : {}),
+            ...(o.to ? { to: o.to } : {}),
+            ...(limit ? { limit } : {}),
+          },
           (s) => process.stdout.write(s),
         );
       } finally {

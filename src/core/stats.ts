@@ -33,6 +33,12 @@ export const PipelineStatsSchema = Type.Object(
     barsFinal: Type.Record(Type.String(), Type.Number(), { description: 'final bars emitted, per interval' }),
     alerts: Type.Number(),
     store: Type.Object({ commits: Type.Number(), lastCommitAt: Type.Union([Type.Number(), Type.Null()]), rowsWritten: Type.Number() }),
+    memory: Type.Optional(
+      Type.Object(
+        { rssBytes: Type.Number(), heapUsedBytes: Type.Number(), externalBytes: Type.Number() },
+        { description: 'this process: resident set, JS heap in use, memory outside the JS heap (buffers, native)' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

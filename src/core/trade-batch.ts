@@ -99,3 +99,38 @@ export function batchFromTrades(trades: readonly Trade[]): TradeBatch {
   }
   return b;
 }
+
+/**
+ * Fills batches one trade at a time, as venue mappers do, with the instrument's batch index
+ * found by a Map lookup instead of a scan of the dictionary. `push` returns the full batch
+ * when it reaches capacity (the builder then starts a new one); `flush` returns the partial
+ * batch, if any.
+ */
+export class TradeBatchBuilder {
+  private batch: TradeBatch;
+  private index = new Map<InstrumentId, number>();
+
+  constructor(private readonly capacity = 8192) {
+    this.batch = createTradeBatch(capacity);
+  }
+
+  push(instrument: InstrumentId, ts: number, price: number, size: number, id: number, side: Side, localTs: number): TradeBatch | undefined {
+    const b = this.batch;
+    let k = this.index.get(instrument);
+    if (k === undefined) {
+      k = b.instruments.length;
+      b.instruments.push(instrument);
+      this.index.set(instrument, k);
+    }
+    pushTrade(b, k, ts, price, size, id, side, localTs);
+    return b.length === this.capacity ? this.flush() : undefined;
+  }
+
+  flush(): TradeBatch | undefined {
+    const b = this.batch;
+    if (b.length === 0) return undefined;
+    this.batch = createTradeBatch(this.capacity);
+    this.index = new Map();
+    return b;
+  }
+}

@@ -17,8 +17,14 @@ export async function exportBars(store: Store, q: BarsQuery, write: (s: string) 
   const known = await store.instruments();
   const info = known.find((i) => i.instrument === instrument);
   if (!info) {
-    const list = known.map((i) => i.instrument).slice(0, 20).join(', ');
-    throw new TickflowError('UNKNOWN_INSTRUMENT', `no bars for ${instrument} in this store${list ? ` (it has: ${list})` : ' (it is empty)'}`);
+    const list = known
+      .map((i) => i.instrument)
+      .slice(0, 20)
+      .join(', ');
+    throw new TickflowError(
+      'UNKNOWN_INSTRUMENT',
+      `no bars for ${instrument} in this store${list ? ` (it has: ${list})` : ' (it is empty)'}`,
+    );
   }
   if (!info.intervals.includes(q.interval)) {
     throw new TickflowError('UNKNOWN_INTERVAL', `no ${q.interval} bars for ${instrument}; stored intervals: ${info.intervals.join(', ')}`);

@@ -39,7 +39,8 @@ export interface ReplayOptions {
 
 export function checkFormat(format: string): ReplayFormat | undefined {
   if (format === 'auto') return undefined;
-  if (!isReplayFormat(format)) throw new TickflowError('CONFIG_INVALID', `--format ${format}: unknown format; run \`tickflow formats\` for the list`);
+  if (!isReplayFormat(format))
+    throw new TickflowError('CONFIG_INVALID', `--format ${format}: unknown format; run \`tickflow formats\` for the list`);
   return format;
 }
 
@@ -141,7 +142,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       duplicates: c.duplicates,
       bars: { ...c.barsFinal },
       windows: c.windows,
-      alerts: stage.alertsEmitted,
+      alerts: stage.state.alerts,
       elapsedMs,
       tradesPerSecond: (stage.meter.total * 1000) / Math.max(1, elapsedMs),
       dataDir: resolve(cfg.dataDir),
@@ -157,10 +158,18 @@ export function formatSummary(s: ReplaySummary): string {
     `replayed ${s.files} file${s.files === 1 ? '' : 's'} in ${(s.elapsedMs / 1000).toFixed(1)} s${s.resumed ? ' (resumed from a checkpoint)' : ''}`,
     `  trades read   ${fmtInt(s.tradesRead).padStart(14)}   ${fmtRate(s.tradesPerSecond)} trades/s`,
     `  accepted      ${fmtInt(s.accepted).padStart(14)}`,
-    `  rejected      ${fmtInt(s.rejected).padStart(14)}${Object.keys(s.rejectsByReason).length ? `   ${Object.entries(s.rejectsByReason).map(([k, v]) => `${k} ${fmtInt(v)}`).join(', ')}` : ''}`,
+    `  rejected      ${fmtInt(s.rejected).padStart(14)}${
+      Object.keys(s.rejectsByReason).length
+        ? `   ${Object.entries(s.rejectsByReason)
+            .map(([k, v]) => `${k} ${fmtInt(v)}`)
+            .join(', ')}`
+        : ''
+    }`,
     `  late          ${fmtInt(s.late).padStart(14)}`,
     `  duplicates    ${fmtInt(s.duplicates).padStart(14)}`,
-    `  bars          ${Object.entries(s.bars).map(([k, v]) => `${k} ${fmtInt(v)}`).join('  ')}`,
+    `  bars          ${Object.entries(s.bars)
+      .map(([k, v]) => `${k} ${fmtInt(v)}`)
+      .join('  ')}`,
     `  windows       ${fmtInt(s.windows).padStart(14)}`,
     `  alerts        ${fmtInt(s.alerts).padStart(14)}`,
     `  store         ${s.dataDir}/tickflow.duckdb   lake ${s.dataDir}/lake (${s.lakeFiles} files)`,

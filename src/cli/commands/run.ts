@@ -66,12 +66,32 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
         const resumeFrom = positions?.[f];
         return {
           name: f,
-          src: openReplay(f, { ...(format ? { format } : {}), pace: cfg.pace, ...(resumeFrom ? { resumeFrom } : {}), signal: abort.signal }),
+          src: openReplay(f, {
+            ...(format ? { format } : {}),
+            pace: cfg.pace,
+            ...(resumeFrom ? { resumeFrom } : {}),
+            signal: abort.signal,
+          }),
         };
       })
-    : [{ name: 'sim', src: createSimulator({ instruments: cfg.instruments, seed: cfg.seed, tradesPerSecond: cfg.rate, realtime: true, signal: abort.signal }) }];
+    : [
+        {
+          name: 'sim',
+          src: createSimulator({
+            instruments: cfg.instruments,
+            seed: cfg.seed,
+            tradesPerSecond: cfg.rate,
+            realtime: true,
+            signal: abort.signal,
+          }),
+        },
+      ];
 
-  const hubConsumer = log.consumer<Bar | Alert | WindowStats>({ group: 'api-live', topics: [TOPICS.bars, TOPICS.alerts, TOPICS.windows], maxRecords: 4096 });
+  const hubConsumer = log.consumer<Bar | Alert | WindowStats>({
+    group: 'api-live',
+    topics: [TOPICS.bars, TOPICS.alerts, TOPICS.windows],
+    maxRecords: 4096,
+  });
   const hubLoop = (async () => {
     for await (const recs of hubConsumer) {
       for (const r of recs) {
@@ -85,7 +105,14 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const statsTimer = setInterval(() => hub.publish({ type: 'stats', stats: hub.stats() }), 1000);
 
   const staticDir = existsSync(WEB_DIR) ? WEB_DIR : undefined;
-  const app = await createApiServer({ store, live: hub, logger, ...(staticDir ? { staticDir } : {}), version: VERSION, intervals: cfg.intervals.map((s) => s.name) });
+  const app = await createApiServer({
+    store,
+    live: hub,
+    logger,
+    ...(staticDir ? { staticDir } : {}),
+    version: VERSION,
+    intervals: cfg.intervals.map((s) => s.name),
+  });
   const address = await app.listen({ host: cfg.host, port: cfg.port });
 
   const ingestLoop = (async () => {

@@ -24,7 +24,9 @@ export class IngestStage {
       if (signal?.aborted) return;
       this.meter.mark(chunk.trades.length);
       this.rejects += chunk.rejects.length;
-      await producer.send<TradesMessage>(TOPICS.trades, [{ key: this.name, value: { kind: 'chunk', source: this.name, chunk }, partition: 0 }]);
+      await producer.send<TradesMessage>(TOPICS.trades, [
+        { key: this.name, value: { kind: 'chunk', source: this.name, chunk }, partition: 0 },
+      ]);
     }
     if (signal?.aborted) return;
     await producer.send<TradesMessage>(TOPICS.trades, [{ key: this.name, value: { kind: 'end', source: this.name }, partition: 0 }]);

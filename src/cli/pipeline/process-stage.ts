@@ -1,4 +1,14 @@
-import { TickflowError, type Alert, type Bar, type IndicatorSet, type LateTrade, type Reject, type SourcePosition, type TradeBatch, type WindowStats } from '../../core/index.js';
+import {
+  TickflowError,
+  type Alert,
+  type Bar,
+  type IndicatorSet,
+  type LateTrade,
+  type Reject,
+  type SourcePosition,
+  type TradeBatch,
+  type WindowStats,
+} from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogProducer } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
@@ -29,6 +39,7 @@ export interface ProcessStageOptions {
 /** State the stage itself keeps across restarts, next to the processor's. */
 export interface StageState {
   rejectsByReason: Record<string, number>;
+  alerts: number;
   positions: Record<string, SourcePosition>;
   endedSources: string[];
 }
@@ -60,9 +71,8 @@ export class ProcessStage {
   readonly meter = new RateMeter();
   /** Rows made durable. */
   readonly storeMeter = new RateMeter();
-  readonly state: StageState = { rejectsByReason: {}, positions: {}, endedSources: [] };
+  readonly state: StageState = { rejectsByReason: {}, alerts: 0, positions: {}, endedSources: [] };
   commits = 0;
-  alertsEmitted = 0;
   rowsWritten = 0;
   lastCommitAt: number | null = null;
   private pending = emptyPending();
@@ -163,7 +173,7 @@ export class ProcessStage {
     for (const b of d.bars) p.bars.push(b);
     for (const x of d.indicators) p.indicators.push(x);
     for (const x of d.alerts) p.alerts.push(x);
-    this.alertsEmitted += d.alerts.length;
+    this.state.alerts += d.alerts.length;
     for (const x of d.windows) p.windows.push(x);
     for (const x of d.late) p.late.push(x);
     p.rows += d.bars.length + d.indicators.length + d.alerts.length + d.windows.length + d.late.length;
@@ -171,9 +181,21 @@ export class ProcessStage {
   }
 
   private async publishOutputs(bars: readonly Bar[], alerts: readonly Alert[], windows: readonly WindowStats[]): Promise<void> {
-    if (bars.length > 0) await this.producer.send(TOPICS.bars, bars.map((b) => ({ key: b.instrument, value: b })));
-    if (alerts.length > 0) await this.producer.send(TOPICS.alerts, alerts.map((a) => ({ key: a.instrument, value: a })));
-    if (windows.length > 0) await this.producer.send(TOPICS.windows, windows.map((w) => ({ key: w.instrument, value: w })));
+    if (bars.length > 0)
+      await this.producer.send(
+        TOPICS.bars,
+        bars.map((b) => ({ key: b.instrument, value: b })),
+      );
+    if (alerts.length > 0)
+      await this.producer.send(
+        TOPICS.alerts,
+        alerts.map((a) => ({ key: a.instrument, value: a })),
+      );
+    if (windows.length > 0)
+      await this.producer.send(
+        TOPICS.windows,
+        windows.map((w) => ({ key: w.instrument, value: w })),
+      );
   }
 
   private async liveTick(): Promise<void> {
@@ -183,7 +205,11 @@ export class ProcessStage {
       if (this.o.publish) {
         const interim: Bar[] = [];
         this.o.processor.collectInterim(interim);
-        if (interim.length > 0) await this.producer.send(TOPICS.bars, interim.map((b) => ({ key: b.instrument, value: b })));
+        if (interim.length > 0)
+          await this.producer.send(
+            TOPICS.bars,
+            interim.map((b) => ({ key: b.instrument, value: b })),
+          );
       }
     } catch (e) {
       this.failure ??= e;

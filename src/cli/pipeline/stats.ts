@@ -25,7 +25,7 @@ export function pipelineStats(s: StatsSources): PipelineStats {
     ingested += i.meter.total;
     ingestRate += i.meter.rate(now);
   }
-  const alerts = s.process.alertsEmitted;
+  const alerts = s.process.state.alerts;
   return {
     type: 'stats',
     time: now,
@@ -37,7 +37,13 @@ export function pipelineStats(s: StatsSources): PipelineStats {
       { name: 'process', records: s.process.meter.total, perSecond: s.process.meter.rate(now) },
       { name: 'store', records: s.process.rowsWritten, perSecond: s.process.storeMeter.rate(now) },
     ],
-    trades: { received: c.received + s.process.rejected(), accepted: c.accepted, rejected: s.process.rejected(), late: c.late, duplicates: c.duplicates },
+    trades: {
+      received: c.received + s.process.rejected(),
+      accepted: c.accepted,
+      rejected: s.process.rejected(),
+      late: c.late,
+      duplicates: c.duplicates,
+    },
     rejectsByReason: { ...s.process.state.rejectsByReason },
     watermark: {
       instruments: wm.instruments,
@@ -49,5 +55,11 @@ export function pipelineStats(s: StatsSources): PipelineStats {
     barsFinal: { ...c.barsFinal },
     alerts,
     store: { commits: s.process.commits, lastCommitAt: s.process.lastCommitAt, rowsWritten: s.process.rowsWritten },
+    memory: memory(),
   };
+}
+
+function memory(): { rssBytes: number; heapUsedBytes: number; externalBytes: number } {
+  const m = process.memoryUsage();
+  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers };
 }
