@@ -84,6 +84,47 @@ export class BarAcc {
     this.dirty = true;
   }
 
+  /**
+   * Folds a finished finer bar into this one (a 1 m bar from its 1 s bars). The result is
+   * the bar the trades themselves would give: open/close by (time, id), extremes, sums.
+   */
+  merge(o: BarAcc): void {
+    if (o.trades === 0) return;
+    if (o.openTs < this.openTs || (o.openTs === this.openTs && o.openId < this.openId)) {
+      this.open = o.open;
+      this.openTs = o.openTs;
+      this.openId = o.openId;
+    }
+    if (o.closeTs > this.closeTs || (o.closeTs === this.closeTs && o.closeId >= this.closeId)) {
+      this.close = o.close;
+      this.closeTs = o.closeTs;
+      this.closeId = o.closeId;
+    }
+    if (o.high > this.high) this.high = o.high;
+    if (o.low < this.low) this.low = o.low;
+    this.addVolume(o.volume);
+    this.addVolume(o.volumeC);
+    this.quoteVolume += o.quoteVolume;
+    this.buyVolume += o.buyVolume;
+    this.sellVolume += o.sellVolume;
+    this.priceSum += o.priceSum;
+    this.trades += o.trades;
+    if (o.firstTradeId < this.firstTradeId) this.firstTradeId = o.firstTradeId;
+    if (o.lastTradeId > this.lastTradeId) this.lastTradeId = o.lastTradeId;
+    this.dirty = true;
+  }
+
+  private addVolume(x: number): void {
+    const v = this.volume;
+    const t = v + x;
+    this.volumeC += Math.abs(v) >= Math.abs(x) ? v - t + x : x - t + v;
+    this.volume = t;
+  }
+
+  clone(): BarAcc {
+    return Object.assign(new BarAcc(), this);
+  }
+
   totalVolume(): number {
     return this.volume + this.volumeC;
   }

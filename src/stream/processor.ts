@@ -4,9 +4,8 @@ import { HoppingWindow, type HoppingWindowSpec } from './hopping-window.js';
 import { InfoSeries } from './info-series.js';
 import { ProcessorOutputs, type AnalyticsFactory, type BarAnalytics } from './outputs.js';
 import { TimeSeries } from './time-series.js';
-import type { BarAcc } from './bar-acc.js';
 import type { Bar } from '../core/index.js';
-import { BarAcc as BarAccClass } from './bar-acc.js';
+import { BarAcc } from './bar-acc.js';
 
 export type LatePolicy = 'side-output' | 'revise';
 
@@ -38,6 +37,48 @@ export interface ProcessorCounters {
 type TimeSpec = Extract<BarSpec, { kind: 'time' }>;
 type InfoSpec = Exclude<BarSpec, { kind: 'time' }>;
 
+/**
+ * One time series of every instrument: a configured interval, or a pane length that only
+ * hopping windows need. When a finer series' length divides this one's, this series is
+ * built by merging the finer one's final bars instead of from trades, so a trade costs one
+ * bar update however many intervals there are.
+ */
+interface SeriesMeta {
+  readonly name: string;
+  readonly ms: number;
+  /** Emits bars (a configured interval) rather than only feeding windows. */
+  readonly emit: boolean;
+  /** The finer series this one is merged from, or -1 when trades update it directly. */
+  readonly parent: number;
+  readonly children: number[];
+  /** Indices of the hopping windows whose panes are this series' bars. */
+  readonly windows: number[];
+}
+
+function planSeries(timeSpecs: readonly TimeSpec[], windows: readonly HoppingWindowSpec[]): SeriesMeta[] {
+  const lengths = new Map<number, { name: string; emit: boolean; windows: number[] }>();
+  for (const t of timeSpecs) lengths.set(t.ms, { name: t.name, emit: true, windows: [] });
+  windows.forEach((w, i) => {
+    const at = lengths.get(w.slideMs) ?? { name: `pane:${w.slideMs}`, emit: false, windows: [] };
+    at.windows.push(i);
+    lengths.set(w.slideMs, at);
+  });
+  const sorted = [...lengths.entries()].sort((x, y) => x[0] - y[0]);
+  const metas: SeriesMeta[] = [];
+  sorted.forEach(([ms, v], k) => {
+    let parent = -1;
+    for (let j = k - 1; j >= 0; j--) {
+      if (ms % (sorted[j]?.[0] ?? 1) === 0) {
+        parent = j;
+        break;
+      }
+    }
+    metas.push({ name: v.name, ms, emit: v.emit, parent, children: [], windows: v.windows });
+  });
+  metas.forEach((m, k) => metas[m.parent]?.children.push(k));
+  return metas;
+}
+
 class InstrumentState {
   maxTs = -Infinity;
   wm = -Infinity;
@@ -46,29 +87,26 @@ class InstrumentState {
   /** The watermark value at which the next bar boundary passes (when to look for finals). */
   nextCheck = -Infinity;
   readonly dedupe: TradeIdDeduper;
+  /** One per SeriesMeta, finest first. */
   readonly series: TimeSeries[];
   readonly analytics: (BarAnalytics | null)[];
   readonly info: InfoSeries[];
   readonly infoAnalytics: (BarAnalytics | null)[];
-  readonly panes: TimeSeries[];
   readonly windows: HoppingWindow[];
-  /** Every time-bar length this instrument keeps (series then panes), for watermark math. */
-  readonly allMs: number[];
 
   constructor(
     readonly id: string,
     cfg: ProcessorConfig,
-    timeSpecs: readonly TimeSpec[],
+    metas: readonly SeriesMeta[],
     infoSpecs: readonly InfoSpec[],
+    withAnalytics: boolean,
   ) {
     this.dedupe = new TradeIdDeduper(cfg.dedupeWindow);
-    this.series = timeSpecs.map((s) => new TimeSeries(s.name, s.ms));
-    this.analytics = timeSpecs.map((s) => cfg.analytics?.(id, s.name, s.ms, undefined) ?? null);
+    this.series = metas.map((m) => new TimeSeries(m.name, m.ms));
+    this.analytics = metas.map((m) => (withAnalytics && m.emit ? (cfg.analytics?.(id, m.name, m.ms, undefined) ?? null) : null));
     this.info = infoSpecs.map((s) => new InfoSeries(s));
-    this.infoAnalytics = infoSpecs.map((s) => cfg.analytics?.(id, s.name, null, undefined) ?? null);
-    this.panes = cfg.windows.map((w) => new TimeSeries(`pane:${w.slideMs}`, w.slideMs));
+    this.infoAnalytics = infoSpecs.map((s) => (withAnalytics ? (cfg.analytics?.(id, s.name, null, undefined) ?? null) : null));
     this.windows = cfg.windows.map((w) => new HoppingWindow(w));
-    this.allMs = [...this.series.map((s) => s.ms), ...this.panes.map((p) => p.ms)];
   }
 }
 
@@ -86,14 +124,20 @@ class InstrumentState {
 export class Processor {
   readonly counters: ProcessorCounters;
   private readonly states = new Map<string, InstrumentState>();
-  private readonly timeSpecs: TimeSpec[];
+  private readonly metas: SeriesMeta[];
+  /** Series updated by trades directly (the others are merged from finer ones). */
+  private readonly roots: number[];
   private readonly infoSpecs: InfoSpec[];
   private readonly L: number;
   private readonly revise: boolean;
   private localMap: (InstrumentState | undefined)[] = [];
 
   constructor(readonly cfg: ProcessorConfig) {
-    this.timeSpecs = cfg.intervals.filter((s): s is TimeSpec => s.kind === 'time').sort((a, b) => a.ms - b.ms);
+    this.metas = planSeries(
+      cfg.intervals.filter((s): s is TimeSpec => s.kind === 'time'),
+      cfg.windows,
+    );
+    this.roots = this.metas.flatMap((m, k) => (m.parent < 0 ? [k] : []));
     this.infoSpecs = cfg.intervals.filter((s): s is InfoSpec => s.kind !== 'time');
     this.L = cfg.allowedLatenessMs;
     this.revise = cfg.latePolicy === 'revise';
@@ -108,7 +152,7 @@ export class Processor {
   private state(id: string): InstrumentState {
     let st = this.states.get(id);
     if (!st) {
-      st = new InstrumentState(id, this.cfg, this.timeSpecs, this.infoSpecs);
+      st = new InstrumentState(id, this.cfg, this.metas, this.infoSpecs, true);
       this.states.set(id, st);
     }
     return st;
@@ -147,16 +191,12 @@ export class Processor {
         if (ts - L > st.wm) st.wm = ts - L;
       }
       const series = st.series;
-      for (let k = 0; k < series.length; k++) {
-        const s = series[k] as TimeSeries;
+      const roots = this.roots;
+      for (let r = 0; r < roots.length; r++) {
+        const s = series[roots[r] ?? 0] as TimeSeries;
         const start = ts - (ts % s.ms);
         const cur = s.cur;
         (cur !== null && cur.start === start ? cur : s.barFor(start)).add(ts, price, size, id, side);
-      }
-      const panes = st.panes;
-      for (let k = 0; k < panes.length; k++) {
-        const s = panes[k] as TimeSeries;
-        s.barFor(ts - (ts % s.ms)).add(ts, price, size, id, side);
       }
       const info = st.info;
       for (let k = 0; k < info.length; k++) {
@@ -191,14 +231,34 @@ export class Processor {
   /** Open bars changed since the previous call, as interim (non-final) bars. */
   collectInterim(into: Bar[]): void {
     for (const st of this.states.values()) {
-      for (const s of st.series) {
-        for (const b of s.open) {
-          if (b.dirty) {
-            b.dirty = false;
-            into.push(b.toBar(st.id, s.name, false));
-          }
+      // Trades touch only root series; a merged series' open bar changed when a root bar
+      // inside it did. Its live value is its merged finals plus the open finer bars.
+      let dirtyFrom = Infinity;
+      let dirtyTo = -Infinity;
+      for (const r of this.roots) {
+        for (const b of st.series[r]?.open ?? []) {
+          if (!b.dirty) continue;
+          if (b.start < dirtyFrom) dirtyFrom = b.start;
+          if (b.end > dirtyTo) dirtyTo = b.end;
         }
       }
+      this.metas.forEach((m, k) => {
+        if (!m.emit) return;
+        const s = st.series[k] as TimeSeries;
+        if (m.parent < 0) {
+          for (const b of s.open) if (b.dirty) into.push(b.toBar(st.id, m.name, false));
+          return;
+        }
+        if (dirtyFrom === Infinity) return;
+        // The bars of this series that overlap the changed root bars, existing or not yet
+        // (a merged bar exists only once a finer bar inside it has been final).
+        for (let start = alignDown(dirtyFrom, m.ms); start < dirtyTo; start += m.ms) {
+          const base = s.open.find((b) => b.start === start) ?? new BarAcc().reset(start, start + m.ms);
+          const view = this.liveView(st, k, base);
+          if (view.trades > 0) into.push(view.toBar(st.id, m.name, false));
+        }
+      });
+      for (const s of st.series) for (const b of s.open) b.dirty = false;
       for (const s of st.info) {
         if (s.cur.dirty) {
           s.cur.dirty = false;
@@ -206,6 +266,17 @@ export class Processor {
         }
       }
     }
+  }
+
+  /** An open bar as it stands now: for a merged series, its finals plus the open finer bars. */
+  private liveView(st: InstrumentState, k: number, b: BarAcc): BarAcc {
+    const m = this.metas[k];
+    if (!m || m.parent < 0) return b;
+    const v = b.clone();
+    for (const f of st.series[m.parent]?.open ?? []) {
+      if (f.start >= b.start && f.start < b.end) v.merge(this.liveView(st, m.parent, f));
+    }
+    return v;
   }
 
   /** Smallest watermark across instruments and the event-time span seen, for stats. */
@@ -225,14 +296,14 @@ export class Processor {
   private advance(st: InstrumentState, out: ProcessorOutputs): void {
     const wm = st.wm;
     this.finalizeUpTo(st, wm, out);
-    const all = st.allMs;
+    const all = this.metas;
     if (all.length === 0) {
       st.nextCheck = Infinity;
       return;
     }
     let lateBefore = -Infinity;
     let next = Infinity;
-    for (const ms of all) {
+    for (const { ms } of all) {
       const a = alignDown(wm, ms);
       if (a > lateBefore) lateBefore = a;
       if (a + ms < next) next = a + ms;
@@ -242,22 +313,27 @@ export class Processor {
   }
 
   private finalizeUpTo(st: InstrumentState, wm: number, out: ProcessorOutputs): void {
-    for (let k = 0; k < st.series.length; k++) {
+    // Finest first: a coarser bar becomes final only after every finer bar inside it has been
+    // merged into it (they end no later, so the same watermark finalizes them).
+    for (let k = 0; k < this.metas.length; k++) {
+      const m = this.metas[k] as SeriesMeta;
       const s = st.series[k] as TimeSeries;
       for (let b = s.popFinal(wm); b; b = s.popFinal(wm)) {
-        const bar = b.toBar(st.id, s.name, true);
-        out.bars.push(bar);
-        this.counters.barsFinal[s.name] = (this.counters.barsFinal[s.name] ?? 0) + 1;
-        st.analytics[k]?.onFinalBar(bar, out);
-        if (this.revise) s.remember(b, this.cfg.reviseKeep);
-      }
-    }
-    for (let k = 0; k < st.panes.length; k++) {
-      const p = st.panes[k] as TimeSeries;
-      const w = st.windows[k] as HoppingWindow;
-      for (let b = p.popFinal(wm); b; b = p.popFinal(wm)) {
-        out.windows.push(w.onPane(st.id, b));
-        this.counters.windows++;
+        if (m.emit) {
+          const bar = b.toBar(st.id, m.name, true);
+          out.bars.push(bar);
+          this.counters.barsFinal[m.name] = (this.counters.barsFinal[m.name] ?? 0) + 1;
+          st.analytics[k]?.onFinalBar(bar, out);
+          if (this.revise) s.remember(b, this.cfg.reviseKeep);
+        }
+        for (const w of m.windows) {
+          out.windows.push((st.windows[w] as HoppingWindow).onPane(st.id, b));
+          this.counters.windows++;
+        }
+        for (const c of m.children) {
+          const child = st.series[c] as TimeSeries;
+          child.barFor(alignDown(b.start, child.ms)).merge(b);
+        }
       }
     }
   }
@@ -290,17 +366,28 @@ export class Processor {
     });
     if (!this.revise) return;
     let revised = false;
-    for (const s of st.series) {
+    // An open bar that takes the trade passes it on to the coarser bars merged from it, so
+    // those must not take it again.
+    const covered = new Set<number>();
+    for (let k = 0; k < this.metas.length; k++) {
+      const m = this.metas[k] as SeriesMeta;
+      if (covered.has(k)) {
+        for (const c of m.children) covered.add(c);
+        continue;
+      }
+      const s = st.series[k] as TimeSeries;
       const start = ts - (ts % s.ms);
       if (start >= alignDown(st.wm, s.ms)) {
         s.barFor(start).add(ts, price, size, id, side);
+        for (const c of m.children) covered.add(c);
         continue;
       }
+      if (!m.emit) continue;
       const b = s.findRecent(start);
       if (!b) continue;
       b.add(ts, price, size, id, side);
       b.revision++;
-      out.bars.push(b.toBar(st.id, s.name, true));
+      out.bars.push(b.toBar(st.id, m.name, true));
       revised = true;
     }
     if (revised) this.counters.lateRevised++;
@@ -323,7 +410,7 @@ export class Processor {
           analytics: st.analytics[k]?.toJSON() ?? null,
         })),
         info: st.info.map((s, k) => ({ name: s.spec.name, cur: s.cur.toJSON(), analytics: st.infoAnalytics[k]?.toJSON() ?? null })),
-        panes: st.panes.map((p, k) => ({ open: p.open.map((b) => b.toJSON()), window: st.windows[k]?.toJSON() ?? [] })),
+        windows: st.windows.map((w) => w.toJSON()),
       });
     }
     return { v: 1, counters: this.counters, instruments };
@@ -334,7 +421,7 @@ export class Processor {
     Object.assign(this.counters, snap.counters, { barsFinal: { ...this.counters.barsFinal, ...snap.counters.barsFinal } });
     const num = (x: number | null, inf: number): number => (x === null ? inf : x);
     for (const j of snap.instruments) {
-      const st = new InstrumentState(j.id, { ...this.cfg, analytics: undefined }, this.timeSpecs, this.infoSpecs);
+      const st = new InstrumentState(j.id, this.cfg, this.metas, this.infoSpecs, false);
       st.maxTs = num(j.maxTs, -Infinity);
       st.wm = num(j.wm, -Infinity);
       st.lateBefore = num(j.lateBefore, -Infinity);
@@ -342,22 +429,19 @@ export class Processor {
       Object.assign(st, { dedupe: TradeIdDeduper.fromJSON(j.dedupe, this.cfg.dedupeWindow) });
       st.series.forEach((s, k) => {
         const sj = j.series.find((x) => x.name === s.name);
-        for (const b of sj?.open ?? []) s.open.push(BarAccClass.fromJSON(b));
-        for (const b of sj?.recent ?? []) s.recent.push(BarAccClass.fromJSON(b));
+        for (const b of sj?.open ?? []) s.open.push(BarAcc.fromJSON(b));
+        for (const b of sj?.recent ?? []) s.recent.push(BarAcc.fromJSON(b));
         s.cur = s.open[s.open.length - 1] ?? null;
-        st.analytics[k] = this.cfg.analytics?.(j.id, s.name, s.ms, sj?.analytics ?? undefined) ?? null;
+        if (this.metas[k]?.emit) st.analytics[k] = this.cfg.analytics?.(j.id, s.name, s.ms, sj?.analytics ?? undefined) ?? null;
       });
       st.info.forEach((s, k) => {
         const ij = j.info.find((x) => x.name === s.spec.name);
-        if (ij) s.cur = BarAccClass.fromJSON(ij.cur);
+        if (ij) s.cur = BarAcc.fromJSON(ij.cur);
         st.infoAnalytics[k] = this.cfg.analytics?.(j.id, s.spec.name, null, ij?.analytics ?? undefined) ?? null;
       });
-      st.panes.forEach((p, k) => {
-        const pj = j.panes[k];
-        for (const b of pj?.open ?? []) p.open.push(BarAccClass.fromJSON(b));
-        p.cur = p.open[p.open.length - 1] ?? null;
+      j.windows.forEach((w, k) => {
         const spec = this.cfg.windows[k];
-        if (spec && pj) st.windows[k] = HoppingWindow.fromJSON(spec, pj.window);
+        if (spec) st.windows[k] = HoppingWindow.fromJSON(spec, w);
       });
       this.states.set(j.id, st);
     }
@@ -373,7 +457,7 @@ export interface InstrumentSnapshot {
   dedupe: [number, number, number[], number];
   series: { name: string; open: (number | null)[][]; recent: (number | null)[][]; analytics: unknown }[];
   info: { name: string; cur: (number | null)[]; analytics: unknown }[];
-  panes: { open: (number | null)[][]; window: number[][] }[];
+  windows: number[][][];
 }
 
 export interface ProcessorSnapshot {

@@ -35,7 +35,7 @@ function run(trades: Trade[], c = cfg(), chunk = 7): { bars: Bar[]; p: Processor
 /** A random walk of trades, 4 per second on average, sorted by time, with contiguous ids. */
 function walk(n: number, seed = 1): Trade[] {
   let s = seed;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out: Trade[] = [];
   let t = 0;
   let px = 100;
@@ -94,7 +94,7 @@ test('out-of-order input within the allowed lateness gives identical bars', () =
   // Arrival order sorted by event time + a jitter below 1.9 s: no trade arrives more than
   // 1.9 s (event time) after a later one, so all are within the 2 s lateness.
   let s = 7;
-  const rnd = (): number => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rnd = (): number => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const shuffled = sorted
     .map((t) => ({ t, k: t.timestamp + rnd() * 1900 }))
     .sort((a, b) => a.k - b.k)
@@ -124,7 +124,10 @@ test('trades beyond the allowed lateness go to the late output and are counted',
   assert.equal(out.late.length, 1);
   assert.equal(out.late[0]?.price, 99);
   assert.equal(out.late[0]?.watermark, T0 + 3000);
-  assert.ok(bars.every((b) => b.high < 99), 'the late trade is in no bar');
+  assert.ok(
+    bars.every((b) => b.high < 99),
+    'the late trade is in no bar',
+  );
   assert.equal(p.counters.accepted, 3);
 });
 
@@ -152,7 +155,16 @@ test('late policy "revise" emits a revised final bar with a revision number', ()
 });
 
 test('duplicate trade ids are dropped and counted, also out of order and after gaps', () => {
-  const trades = [trade(10, 0, 1), trade(11, 1, 1), trade(11, 2, 1), trade(14, 3, 1), trade(12, 4, 1), trade(12, 5, 1), trade(9, 6, 1), trade(9, 7, 1)];
+  const trades = [
+    trade(10, 0, 1),
+    trade(11, 1, 1),
+    trade(11, 2, 1),
+    trade(14, 3, 1),
+    trade(12, 4, 1),
+    trade(12, 5, 1),
+    trade(9, 6, 1),
+    trade(9, 7, 1),
+  ];
   const { bars, p } = run(trades);
   assert.equal(p.counters.duplicates, 3);
   assert.equal(p.counters.accepted, 5);
@@ -258,4 +270,49 @@ test('instruments have independent watermarks', () => {
   const other = 'binance:ETHUSDT' as InstrumentId;
   const { p } = run([trade(1, 100_000, 10), trade(1, 0, 5, 1, 1, other), trade(2, 50, 5, 1, 1, other)]);
   assert.equal(p.counters.late, 0);
+});
+
+test('a revised late trade is counted once in coarser bars merged from finer ones', () => {
+  const { bars } = run(
+    [trade(1, 0, 10), trade(2, 5000, 11), trade(3, 500, 99, 7)],
+    cfg({ latePolicy: 'revise', intervals: parseBarSpecs('1s,1m,1h') }),
+  );
+  const hour = bars.find((b) => b.interval === '1h');
+  const minute = bars.find((b) => b.interval === '1m');
+  assert.equal(minute?.trades, 3);
+  assert.equal(hour?.trades, 3);
+  assert.equal(hour?.volume, 9);
+});
+
+test('coarser bars merged from finer ones equal bars aggregated from the trades directly', () => {
+  const trades = walk(6000, 11);
+  // 1s is not a multiple of 400ms: both are updated from trades; 1m and up are merged from 1s.
+  const merged = run(trades, cfg({ intervals: parseBarSpecs('1s,400ms,1m,5m,1h') }));
+  for (const iv of ['1m', '5m', '1h', '400ms']) {
+    const direct = run(trades, cfg({ intervals: parseBarSpecs(iv) }));
+    const a = merged.bars.filter((b) => b.interval === iv);
+    const b = direct.bars.filter((x) => x.interval === iv);
+    assert.equal(a.length, b.length, iv);
+    a.forEach((x, i) => {
+      const y = b[i];
+      assert.ok(y);
+      assert.deepEqual(
+        [x.start, x.open, x.high, x.low, x.close, x.trades, x.firstTradeId, x.lastTradeId],
+        [y.start, y.open, y.high, y.low, y.close, y.trades, y.firstTradeId, y.lastTradeId],
+        iv,
+      );
+      assert.ok(Math.abs(x.volume - y.volume) <= 1e-12 * y.volume, `${iv} volume`);
+      assert.ok(Math.abs(x.quoteVolume - y.quoteVolume) <= 1e-9 * y.quoteVolume, `${iv} quote volume`);
+    });
+  }
+});
+
+test('interim bars of merged intervals include the open finer bars', () => {
+  const p = new Processor(cfg({ intervals: parseBarSpecs('1s,1m,1h') }));
+  const out = new ProcessorOutputs();
+  p.process(batchFromTrades([trade(1, 100, 10), trade(2, 1500, 12), trade(3, 4000, 9)]), out);
+  const a: Bar[] = [];
+  p.collectInterim(a);
+  const hour = a.find((b) => b.interval === '1h');
+  assert.deepEqual([hour?.open, hour?.high, hour?.low, hour?.close, hour?.trades, hour?.final], [10, 12, 9, 9, 3, false]);
 });
