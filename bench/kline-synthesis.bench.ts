@@ -66,4 +66,6 @@ for (const stage of ['synthesis (in memory)', 'openReplay (file → chunks)']) {
   const t = total(stage);
   out.push({ file: 'all', stage, trades: t.trades, ms: Math.round(t.ms), 'trades/s': Math.round((t.trades / t.ms) * 1000) });
 }
-report('Kline → trade synthesis (sources)', out, ['synthesis: best of rounds, in memory; openReplay: file stream, line splitting, parsing, synthesis into 8192-trade batches']);
+report('Kline → trade synthesis (sources)', out, [
+  'synthesis: best of rounds, in memory; openReplay: file stream, line splitting, parsing, synthesis into 8192-trade batches',
+]);

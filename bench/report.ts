@@ -25,8 +25,13 @@ export function machine(): string {
 
 function table(rows: readonly Row[]): string {
   const cols = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  const fmt = (v: string | number | undefined): string => (typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(2)) : (v ?? ''));
-  return [`| ${cols.join(' | ')} |`, `|${cols.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${cols.map((c) => fmt(r[c])).join(' | ')} |`)].join('\n');
+  const fmt = (v: string | number | undefined): string =>
+    typeof v === 'number' ? (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toFixed(2)) : (v ?? '');
+  return [
+    `| ${cols.join(' | ')} |`,
+    `|${cols.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${cols.map((c) => fmt(r[c])).join(' | ')} |`),
+  ].join('\n');
 }
 
 /** Prints the table and appends it to docs/BENCHMARKS.md with date, commit and machine. */
@@ -36,5 +41,8 @@ export function report(title: string, rows: readonly Row[], notes: readonly stri
   if (process.env['BENCH_NO_RECORD']) return;
   if (!existsSync(FILE)) writeFileSync(FILE, '# Benchmarks\n\nAppended by `npm run bench` (each script under `bench/`). Newest last.\n');
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  appendFileSync(FILE, `\n## ${title}\n\n${when} UTC · commit ${commit()} · ${machine()}\n\n${t}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`);
+  appendFileSync(
+    FILE,
+    `\n## ${title}\n\n${when} UTC · commit ${commit()} · ${machine()}\n\n${t}\n${notes.length ? `\n${notes.map((n) => `- ${n}`).join('\n')}\n` : ''}`,
+  );
 }

@@ -34,4 +34,16 @@ export const BarSchema = Type.Object(
 export type Bar = Static<typeof BarSchema>;
 
 /** Column order of `tickflow bars --format csv`. */
-export const BAR_CSV_COLUMNS = ['instrument', 'interval', 'start', 'end', 'open', 'high', 'low', 'close', 'volume', 'trades', 'vwap'] as const;
+export const BAR_CSV_COLUMNS = [
+  'instrument',
+  'interval',
+  'start',
+  'end',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'trades',
+  'vwap',
+] as const;

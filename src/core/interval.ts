@@ -35,7 +35,7 @@ export function parseBarSpec(input: string): BarSpec {
   const time = /^(\d+)(ms|s|m|h|d)$/.exec(s);
   if (time) {
     const ms = Number(time[1]) * (UNIT_MS[time[2] ?? ''] ?? NaN);
-    if (!Number.isSafeInteger(ms) || ms < 1 || 86_400_000 % ms !== 0 && ms % 86_400_000 !== 0) {
+    if (!Number.isSafeInteger(ms) || ms < 1 || (86_400_000 % ms !== 0 && ms % 86_400_000 !== 0)) {
       throw new TickflowError(
         'UNKNOWN_INTERVAL',
         `interval '${input}' must divide a day or be whole days, so bars align to UTC day boundaries (e.g. 1s, 5m, 1h, 1d)`,
@@ -48,7 +48,10 @@ export function parseBarSpec(input: string): BarSpec {
     const threshold = Number(info[2]);
     const kind = (info[1] ?? '').toLowerCase();
     if (!(threshold > 0) || (kind === 'tick' && !Number.isInteger(threshold))) {
-      throw new TickflowError('UNKNOWN_INTERVAL', `bar spec '${input}': threshold must be a positive ${kind === 'tick' ? 'integer' : 'number'}`);
+      throw new TickflowError(
+        'UNKNOWN_INTERVAL',
+        `bar spec '${input}': threshold must be a positive ${kind === 'tick' ? 'integer' : 'number'}`,
+      );
     }
     const k = kind === 'tick' ? 'tick' : kind === 'vol' ? 'volume' : 'dollar';
     return { kind: k, name: `${kind}:${threshold}`, threshold };

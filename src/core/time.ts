@@ -27,7 +27,10 @@ export function parseTime(input: string | number, what = 'time'): EpochMs {
   if (/^-?\d+$/.test(s)) return epochMs(Number(s));
   const isoLike = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
   if (!isoLike.test(s)) {
-    throw new TickflowError('BAD_REQUEST', `${what}: '${input}' is neither epoch milliseconds nor an ISO-8601 time (e.g. 2026-02-01T00:00:00Z)`);
+    throw new TickflowError(
+      'BAD_REQUEST',
+      `${what}: '${input}' is neither epoch milliseconds nor an ISO-8601 time (e.g. 2026-02-01T00:00:00Z)`,
+    );
   }
   const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(s) && s.length > 10;
   const t = Date.parse(s.length === 10 ? `${s}T00:00:00Z` : hasZone ? s.replace(' ', 'T') : `${s.replace(' ', 'T')}Z`);

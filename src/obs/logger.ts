@@ -18,7 +18,10 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   if (pretty) {
     return pino({
       level,
-      transport: { target: 'pino-pretty', options: { destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' } },
+      transport: {
+        target: 'pino-pretty',
+        options: { destination: 2, colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' },
+      },
     });
   }
   return pino({ level }, pino.destination({ dest: 2, sync: false }));

@@ -48,7 +48,10 @@ export function cli(args: string[], env: Record<string, string> = {}): ChildProc
   });
 }
 
-export async function cliResult(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function cliResult(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const p = cli(args, env);
   let stdout = '';
   let stderr = '';

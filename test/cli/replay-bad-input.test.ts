@@ -8,7 +8,8 @@ import { cliResult, query } from './e2e-helpers.js';
 
 const HEADER = 'trade_id,price,qty,trade_time,event_time,is_buyer_maker,local_recv_ns';
 const T = Date.UTC(2024, 7, 8, 23, 54, 15);
-const good = (id: number, dt: number, price = 61000.5, qty = '0.001'): string => `${id},${price},${qty},${T + dt},${T + dt + 5},false,${(T + dt) * 1e6}`;
+const good = (id: number, dt: number, price = 61000.5, qty = '0.001'): string =>
+  `${id},${price},${qty},${T + dt},${T + dt + 5},false,${(T + dt) * 1e6}`;
 
 test('bad input is rejected with reasons, counted and kept; everything valid is processed; exit 0', { timeout: 120_000 }, async () => {
   const { dir, cleanup } = tempDir();
@@ -43,15 +44,26 @@ test('bad input is rejected with reasons, counted and kept; everything valid is 
     const s = JSON.parse(r.stdout) as { tradesRead: number; rejected: number; rejectsByReason: Record<string, number> };
     assert.deepEqual(
       Object.keys(s.rejectsByReason).sort(),
-      ['BAD_PRICE', 'BAD_SIZE', 'MALFORMED', 'NOT_NUMERIC', 'OVERSIZED', 'TIMESTAMP_IN_FUTURE', 'TIMESTAMP_TOO_OLD', 'TRUNCATED', 'WRONG_COLUMN_COUNT'].filter(
-        (k) => k in s.rejectsByReason,
-      ),
+      [
+        'BAD_PRICE',
+        'BAD_SIZE',
+        'MALFORMED',
+        'NOT_NUMERIC',
+        'OVERSIZED',
+        'TIMESTAMP_IN_FUTURE',
+        'TIMESTAMP_TOO_OLD',
+        'TRUNCATED',
+        'WRONG_COLUMN_COUNT',
+      ].filter((k) => k in s.rejectsByReason),
     );
     for (const reason of ['NOT_NUMERIC', 'BAD_SIZE', 'TIMESTAMP_IN_FUTURE', 'TIMESTAMP_TOO_OLD', 'OVERSIZED', 'TRUNCATED']) {
       assert.ok((s.rejectsByReason[reason] ?? 0) >= 1, `${reason} counted`);
     }
     assert.ok((s.rejectsByReason['BAD_PRICE'] ?? 0) + (s.rejectsByReason['NOT_NUMERIC'] ?? 0) >= 4, 'abc, NaN, -5, 0 prices rejected');
-    assert.ok((s.rejectsByReason['MALFORMED'] ?? 0) + (s.rejectsByReason['WRONG_COLUMN_COUNT'] ?? 0) >= 2, 'garbage and short lines rejected');
+    assert.ok(
+      (s.rejectsByReason['MALFORMED'] ?? 0) + (s.rejectsByReason['WRONG_COLUMN_COUNT'] ?? 0) >= 2,
+      'garbage and short lines rejected',
+    );
     assert.equal(s.rejected, 10 + 1);
     assert.ok(s.tradesRead >= 3 + 1000, `valid trades processed (${s.tradesRead})`);
     const rejects = await query(data, 'SELECT reason, count(*) AS n FROM rejects GROUP BY reason');

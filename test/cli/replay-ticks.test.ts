@@ -68,7 +68,12 @@ for (const c of CASES) {
       const [inst] = await query(dir, 'SELECT DISTINCT instrument FROM bars');
       assert.ok(inst);
       const instrument = String(inst['instrument']);
-      const union = paths.map((p, i) => `SELECT ${c.ts} AS ts, ${c.id} AS id, ${c.price} AS price, ${c.size} AS size, ${i} AS file, row_number() OVER () AS rn FROM ${c.from(p)}`).join(' UNION ALL ');
+      const union = paths
+        .map(
+          (p, i) =>
+            `SELECT ${c.ts} AS ts, ${c.id} AS id, ${c.price} AS price, ${c.size} AS size, ${i} AS file, row_number() OVER () AS rn FROM ${c.from(p)}`,
+        )
+        .join(' UNION ALL ');
       for (const [iv, ms] of [
         ['1s', 1000],
         ['1m', 60_000],
@@ -81,7 +86,10 @@ for (const c of CASES) {
                  last(price ORDER BY ts, id, file, rn) AS close,
                  round(sum(size), 8)::VARCHAR AS volume, count(*)::BIGINT AS trades
           FROM (${union}) GROUP BY 1 ORDER BY 1`);
-        const got = await query(dir, `SELECT start, open, high, low, close, volume, trades FROM bars WHERE instrument = '${instrument}' AND interval = '${iv}' ORDER BY start`);
+        const got = await query(
+          dir,
+          `SELECT start, open, high, low, close, volume, trades FROM bars WHERE instrument = '${instrument}' AND interval = '${iv}' ORDER BY start`,
+        );
         assert.equal(got.length, expected.length, `${iv} bar count`);
         for (let i = 0; i < expected.length; i++) {
           const e = expected[i] ?? {};

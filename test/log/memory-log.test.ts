@@ -23,11 +23,18 @@ test('records keep per-partition order, offsets count up from 0, keys pick stabl
   for (const r of got) assert.equal(r.partition, partitionFor(r.key, 4));
   for (let p = 0; p < 4; p++) {
     const offs = got.filter((r) => r.partition === p).map((r) => r.offset);
-    assert.deepEqual(offs, offs.map((_, i) => i));
+    assert.deepEqual(
+      offs,
+      offs.map((_, i) => i),
+    );
   }
   const byKey = new Map<string, number[]>();
   for (const r of got) byKey.set(r.key, [...(byKey.get(r.key) ?? []), r.value]);
-  for (const vals of byKey.values()) assert.deepEqual(vals, [...vals].sort((a, b) => a - b));
+  for (const vals of byKey.values())
+    assert.deepEqual(
+      vals,
+      [...vals].sort((a, b) => a - b),
+    );
   await log.close();
 });
 
@@ -62,10 +69,7 @@ test('every consumer group sees every record; members of one group share partiti
   const a1 = log.consumer<number>({ group: 'a', topics: ['t'] });
   const a2 = log.consumer<number>({ group: 'a', topics: ['t'] });
   const b = log.consumer<number>({ group: 'b', topics: ['t'] });
-  assert.deepEqual(
-    [...a1.assignments(), ...a2.assignments()].map((x) => x.partition).sort(),
-    [0, 1],
-  );
+  assert.deepEqual([...a1.assignments(), ...a2.assignments()].map((x) => x.partition).sort(), [0, 1]);
   await log.producer().send('t', [
     { key: 'x', value: 1, partition: 0 },
     { key: 'y', value: 2, partition: 1 },
