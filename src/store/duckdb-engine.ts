@@ -1,0 +1,282 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BIGINT, DuckDBInstance, VARCHAR, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import {
+  TickflowError,
+  isTickflowError,
+  type Alert,
+  type Bar,
+  type IndicatorSet,
+  type LateTrade,
+  type Reject,
+  type WindowStats,
+} from '../core/index.js';
+import { LakeExporter } from './lake.js';
+import type { PackedWrite } from './packed-write.js';
+import { Queries } from './queries.js';
+import { ScanSlots } from './scan.js';
+import { checkReadable, migrate } from './schema.js';
+import { SerialQueue } from './serial-queue.js';
+import { SeriesStats, UPSERT_STATS_SQL, statsScan, type SeriesStat } from './series-stats.js';
+import type { SqlParams } from './sql-params.js';
+import type {
+  AlertQuery,
+  BarQuery,
+  Checkpoint,
+  InstrumentSummary,
+  Page,
+  RejectQuery,
+  StoreCounts,
+  TimeRangeQuery,
+  WindowQuery,
+} from './store.js';
+import { writeTable } from './upsert.js';
+import { dictScan, planWrite } from './write-plan.js';
+
+export interface EngineOptions {
+  readonly dataDir: string;
+  readonly readOnly: boolean;
+  readonly lakeDir: string;
+}
+
+export type EngineLog = (level: 'info' | 'warn', obj: object, msg: string) => void;
+
+export const DB_FILE = 'tickflow.duckdb';
+
+/** DuckDB's message when another process holds the file: "Could not set lock on file ...". */
+function isLockError(e: unknown): boolean {
+  return e instanceof Error && /lock/i.test(e.message) && /conflicting|could not set lock/i.test(e.message);
+}
+
+function storeError(what: string, e: unknown): TickflowError {
+  if (isTickflowError(e)) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  return new TickflowError('STORE', `${what}: ${msg}`, { cause: e });
+}
+
+/**
+ * The DuckDB store's implementation, run on the store's worker thread (see duckdb-store.ts).
+ * Three connections: the writer (commit transactions), the reader (API queries, which see
+ * only committed data) and the exporter (lake COPYs, which can take seconds), each running
+ * one statement at a time.
+ */
+export class DuckDbEngine {
+  private readonly writeQueue = new SerialQueue();
+  private readonly readQueue = new SerialQueue();
+  private readonly exportQueue = new SerialQueue();
+  private readonly queries: Queries;
+  private closed = false;
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly slots: ScanSlots,
+    private readonly writer: DuckDBConnection,
+    private readonly reader: DuckDBConnection,
+    private readonly exporter: DuckDBConnection,
+    private readonly stats: SeriesStats,
+    private readonly lake: LakeExporter,
+    private readonly opts: EngineOptions,
+    private readonly log: EngineLog,
+  ) {
+    this.queries = new Queries((sql, p) => this.read(sql, p), stats);
+  }
+
+  static async open(opts: EngineOptions, log: EngineLog): Promise<DuckDbEngine> {
+    const dataDir = resolve(opts.dataDir);
+    const path = join(dataDir, DB_FILE);
+    const existed = existsSync(path);
+    if (opts.readOnly && !existed) {
+      throw new TickflowError('STORE', `no tickflow database at ${path}: run a pipeline (tickflow run / replay) on this data dir first`);
+    }
+    if (!opts.readOnly) mkdirSync(dataDir, { recursive: true });
+    let instance: DuckDBInstance;
+    try {
+      instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    } catch (e) {
+      if (isLockError(e)) {
+        throw new TickflowError(
+          'STORE',
+          `cannot open ${path}: another process holds its lock (${(e as Error).message}). Embedded DuckDB allows one process per data dir, ` +
+            `so a read-only 'tickflow serve' cannot open the data dir of a running pipeline: use the API that 'tickflow run' serves, ` +
+            `stop the pipeline first, or use a server store (PostgreSQL)`,
+          { cause: e, details: { path } },
+        );
+      }
+      throw storeError(`cannot open ${path}`, e);
+    }
+    try {
+      const writer = await instance.connect();
+      if (opts.readOnly) await checkReadable(writer, path);
+      else await migrate(writer, Date.now());
+      const reader = await instance.connect();
+      const exporter = await instance.connect();
+      const slots = new ScanSlots();
+      slots.register(writer);
+      if (!opts.readOnly) await writer.run('CREATE TEMP TABLE tickflow_dict (i UINTEGER, v VARCHAR)');
+      const stats = await SeriesStats.load(reader);
+      const lake = new LakeExporter(resolve(opts.lakeDir), existed);
+      const engine = new DuckDbEngine(instance, slots, writer, reader, exporter, stats, lake, { ...opts, dataDir }, log);
+      log('info', { path, readOnly: opts.readOnly, existed, series: stats.all('bars').length }, 'store opened');
+      return engine;
+    } catch (e) {
+      instance.closeSync();
+      throw storeError(`cannot open ${path}`, e);
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) throw new TickflowError('STORE', 'store is closed');
+  }
+
+  private ensureWritable(): void {
+    this.ensureOpen();
+    if (this.opts.readOnly) throw new TickflowError('STORE', 'store was opened read-only');
+  }
+
+  private read(sql: string, p: SqlParams): Promise<DuckDBValue[][]> {
+    return this.readQueue.run(async () => {
+      try {
+        const r = await this.reader.runAndReadAll(sql, p.values, p.types);
+        return r.getRows();
+      } catch (e) {
+        throw storeError('query failed', e);
+      }
+    });
+  }
+
+  async commit(w: PackedWrite): Promise<void> {
+    this.ensureWritable();
+    return this.writeQueue.run(async () => {
+      const plans = planWrite(w, this.stats);
+      if (w.droppedInterim > 0) this.log('warn', { dropped: w.droppedInterim }, 'commit: interim bars are not stored; dropped');
+      const con = this.writer;
+      const newStats: SeriesStat[] = [];
+      await con.run('BEGIN TRANSACTION');
+      try {
+        await con.run('DELETE FROM temp.tickflow_dict');
+        if (w.dict.length > 0) {
+          this.slots.set('dict', dictScan(w.dict));
+          await con.run(`INSERT INTO temp.tickflow_dict SELECT seq, v FROM tickflow_scan('dict')`);
+        }
+        for (const plan of plans) {
+          this.slots.set(plan.spec.name, plan.scan);
+          const deltas = await writeTable(con, plan);
+          if (deltas !== undefined) newStats.push(...this.stats.merged(plan.spec.name, deltas));
+        }
+        if (newStats.length > 0) {
+          this.slots.set('series_stats', statsScan(newStats));
+          await con.run(UPSERT_STATS_SQL);
+        }
+        const cp = w.checkpoint;
+        if (cp !== undefined) {
+          await con.run(
+            'INSERT OR REPLACE INTO checkpoints (id, positions, state, updated_at) VALUES ($1, $2, $3, $4)',
+            [cp.id, cp.positions, cp.state, BigInt(Math.trunc(cp.updatedAt))],
+            [VARCHAR, VARCHAR, VARCHAR, BIGINT],
+          );
+        }
+        await con.run('COMMIT');
+      } catch (e) {
+        // After a failed COMMIT DuckDB has already ended the transaction; ROLLBACK then errors.
+        await con.run('ROLLBACK').catch(() => undefined);
+        throw storeError('commit failed, nothing of this write was stored', e);
+      } finally {
+        for (const name of ['dict', 'series_stats', ...plans.map((p) => p.spec.name)]) this.slots.delete(name);
+      }
+      this.stats.apply(newStats);
+      for (const plan of plans) this.lake.markDirty(plan.spec.name, plan.partitions);
+    });
+  }
+
+  async deleteCheckpoint(id: string): Promise<void> {
+    this.ensureWritable();
+    return this.writeQueue.run(async () => {
+      try {
+        await this.writer.run('DELETE FROM checkpoints WHERE id = $1', [id], [VARCHAR]);
+      } catch (e) {
+        throw storeError('deleteCheckpoint failed', e);
+      }
+    });
+  }
+
+  async loadCheckpoint(id: string): Promise<Checkpoint | undefined> {
+    this.ensureOpen();
+    return this.queries.loadCheckpoint(id);
+  }
+
+  async instruments(): Promise<InstrumentSummary[]> {
+    this.ensureOpen();
+    return this.queries.instruments();
+  }
+
+  async bars(q: BarQuery): Promise<Page<Bar>> {
+    this.ensureOpen();
+    return this.queries.bars(q);
+  }
+
+  async latestBar(instrument: string, interval: string): Promise<Bar | undefined> {
+    this.ensureOpen();
+    return this.queries.latestBar(instrument, interval);
+  }
+
+  async indicators(q: BarQuery): Promise<Page<IndicatorSet>> {
+    this.ensureOpen();
+    return this.queries.indicators(q);
+  }
+
+  async alerts(q: AlertQuery): Promise<Page<Alert>> {
+    this.ensureOpen();
+    return this.queries.alerts(q);
+  }
+
+  async windows(q: WindowQuery): Promise<Page<WindowStats>> {
+    this.ensureOpen();
+    return this.queries.windows(q);
+  }
+
+  async rejects(q: RejectQuery): Promise<Page<Reject>> {
+    this.ensureOpen();
+    return this.queries.rejects(q);
+  }
+
+  async late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
+    this.ensureOpen();
+    return this.queries.late(q);
+  }
+
+  async counts(): Promise<StoreCounts> {
+    this.ensureOpen();
+    return this.queries.counts();
+  }
+
+  async exportLake(): Promise<{ files: number; dir: string }> {
+    this.ensureOpen();
+    return this.exportQueue.run(async () => {
+      try {
+        const r = await this.lake.export(this.exporter, this.slots);
+        if (r.files > 0) this.log('info', r, 'lake partitions rewritten');
+        return r;
+      } catch (e) {
+        throw storeError('lake export failed', e);
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Refuse new work first, then let queued work finish before the connections go.
+    this.closed = true;
+    await Promise.all([
+      this.writeQueue.run(async () => undefined),
+      this.exportQueue.run(async () => undefined),
+      this.readQueue.run(async () => undefined),
+    ]);
+    try {
+      // Folds the WAL into the file, so the next open has nothing to replay.
+      if (!this.opts.readOnly) await this.writer.run('CHECKPOINT');
+    } finally {
+      for (const c of [this.writer, this.reader, this.exporter]) c.closeSync();
+      this.instance.closeSync();
+    }
+  }
+}

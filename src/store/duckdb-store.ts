@@ -1,0 +1,151 @@
+import { join, resolve } from 'node:path';
+import type { Alert, Bar, IndicatorSet, LateTrade, Reject, WindowStats } from '../core/index.js';
+import { TickflowError } from '../core/index.js';
+import { DB_FILE, type EngineLog, type EngineOptions } from './duckdb-engine.js';
+import type { EngineMethod } from './engine-rpc.js';
+import { InProcessTransport, WorkerTransport, type EngineTransport } from './engine-transport.js';
+import { packWrite, transferables } from './packed-write.js';
+import type {
+  AlertQuery,
+  BarQuery,
+  Checkpoint,
+  InstrumentSummary,
+  Page,
+  RejectQuery,
+  Store,
+  StoreCounts,
+  StoreWrite,
+  TimeRangeQuery,
+  WindowQuery,
+} from './store.js';
+
+export interface StoreLogger {
+  info(o: object, msg?: string): void;
+  warn(o: object, msg?: string): void;
+}
+
+export interface DuckDbStoreOptions {
+  /** `<dataDir>/tickflow.duckdb` is created (with the dir) when missing. */
+  readonly dataDir: string;
+  /** For `tickflow serve` over an existing data dir; fails if a writer holds the file. */
+  readonly readOnly?: boolean;
+  /** Parquet lake root; default `<dataDir>/lake`. */
+  readonly lakeDir?: string;
+  readonly logger?: StoreLogger;
+  /**
+   * Run DuckDB in the calling thread instead of a worker thread. For tests and benchmarks;
+   * a pipeline should keep the default, or its commits compete with its own event loop.
+   */
+  readonly inProcess?: boolean;
+}
+
+/** Database files open in this process: DuckDB's lock is per process, so it cannot catch a second opener here. */
+const openFiles = new Set<string>();
+
+class DuckDbStore implements Store {
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly transport: EngineTransport,
+    private readonly file: string,
+  ) {}
+
+  private async call<T>(method: EngineMethod, args: readonly unknown[] = [], transfer?: readonly ArrayBuffer[]): Promise<T> {
+    if (this.closing !== undefined) throw new TickflowError('STORE', 'store is closed');
+    return (await this.transport.call(method, args, transfer)) as T;
+  }
+
+  async commit(write: StoreWrite): Promise<void> {
+    const packed = packWrite(write);
+    await this.call('commit', [packed], transferables(packed));
+  }
+
+  loadCheckpoint(id: string): Promise<Checkpoint | undefined> {
+    return this.call('loadCheckpoint', [id]);
+  }
+
+  deleteCheckpoint(id: string): Promise<void> {
+    return this.call('deleteCheckpoint', [id]);
+  }
+
+  instruments(): Promise<InstrumentSummary[]> {
+    return this.call('instruments');
+  }
+
+  bars(q: BarQuery): Promise<Page<Bar>> {
+    return this.call('bars', [q]);
+  }
+
+  latestBar(instrument: string, interval: string): Promise<Bar | undefined> {
+    return this.call('latestBar', [instrument, interval]);
+  }
+
+  indicators(q: BarQuery): Promise<Page<IndicatorSet>> {
+    return this.call('indicators', [q]);
+  }
+
+  alerts(q: AlertQuery): Promise<Page<Alert>> {
+    return this.call('alerts', [q]);
+  }
+
+  windows(q: WindowQuery): Promise<Page<WindowStats>> {
+    return this.call('windows', [q]);
+  }
+
+  rejects(q: RejectQuery): Promise<Page<Reject>> {
+    return this.call('rejects', [q]);
+  }
+
+  late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
+    return this.call('late', [q]);
+  }
+
+  counts(): Promise<StoreCounts> {
+    return this.call('counts');
+  }
+
+  exportLake(): Promise<{ files: number; dir: string }> {
+    return this.call('exportLake');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        await this.transport.call('close', []);
+      } finally {
+        openFiles.delete(this.file);
+        await this.transport.shutdown();
+      }
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * Opens (creating if needed) the embedded store at `<dataDir>/tickflow.duckdb`.
+ *
+ * DuckDB lets one process open a database file for writing, and no other process can open
+ * it meanwhile, not even read-only: `tickflow serve` over the data dir of a running
+ * pipeline fails with a STORE error that says so. Serve the API from the pipeline process
+ * (`tickflow run`) instead, or use a server store.
+ */
+export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> {
+  const dataDir = resolve(opts.dataDir);
+  const file = join(dataDir, DB_FILE);
+  if (openFiles.has(file)) {
+    throw new TickflowError('STORE', `${file} is already open in this process; share the one Store instead of opening it again`);
+  }
+  const logger = opts.logger;
+  const log: EngineLog = (level, obj, msg) => logger?.[level](obj, msg);
+  const transport: EngineTransport = opts.inProcess === true ? new InProcessTransport(log) : new WorkerTransport(log);
+  const engineOpts: EngineOptions = { dataDir, readOnly: opts.readOnly === true, lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')) };
+  openFiles.add(file);
+  try {
+    await transport.call('open', [engineOpts]);
+  } catch (e) {
+    openFiles.delete(file);
+    await transport.shutdown();
+    throw e;
+  }
+  return new DuckDbStore(transport, file);
+}

@@ -1,0 +1,344 @@
+import type { DuckDBValue } from '@duckdb/node-api';
+import {
+  TickflowError,
+  parseBarSpec,
+  type Alert,
+  type Bar,
+  type IndicatorSet,
+  type LateTrade,
+  type Reject,
+  type WindowStats,
+} from '../core/index.js';
+import { decodeCursor, encodeCursor, type CursorShape, type CursorValue } from './cursor.js';
+import {
+  ALERT_COLUMNS,
+  BAR_COLUMNS,
+  INDICATOR_COLUMNS,
+  LATE_COLUMNS,
+  REJECT_COLUMNS,
+  WINDOW_COLUMNS,
+  readNumber,
+  readString,
+  toAlert,
+  toBar,
+  toIndicatorSet,
+  toLateTrade,
+  toReject,
+  toWindowStats,
+} from './row-mappers.js';
+import type { SeriesStat, SeriesStats } from './series-stats.js';
+import { SqlParams } from './sql-params.js';
+import type {
+  AlertQuery,
+  BarQuery,
+  Checkpoint,
+  InstrumentSummary,
+  Page,
+  RejectQuery,
+  StoreCounts,
+  TimeRangeQuery,
+  WindowQuery,
+} from './store.js';
+
+/**
+ * The read side: parameterized SQL with keyset pagination. Every order ends in a unique
+ * key, so a cursor (the last row's sort key) splits the rows into pages exactly once.
+ */
+export type RunRows = (sql: string, p: SqlParams) => Promise<DuckDBValue[][]>;
+
+export const MAX_PAGE = 100_000;
+
+interface SortKey {
+  readonly col: string;
+  readonly kind: 'bigint' | 'double' | 'text';
+}
+
+interface PageSpec<T> {
+  readonly from: string;
+  readonly columns: string;
+  readonly where: string[];
+  readonly keys: readonly SortKey[];
+  readonly desc: boolean;
+  readonly limit: number;
+  readonly cursor: string | undefined;
+  readonly map: (r: readonly DuckDBValue[]) => T;
+  readonly keyOf: (item: T) => CursorValue[];
+}
+
+function checkLimit(limit: number): void {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
+    throw new TickflowError('BAD_REQUEST', `limit must be an integer from 1 to ${MAX_PAGE}, got ${limit}`);
+  }
+}
+
+function bind(p: SqlParams, key: SortKey, v: CursorValue): string {
+  if (key.kind === 'text') return p.text(String(v));
+  return key.kind === 'bigint' ? p.bigint(Number(v)) : p.double(Number(v));
+}
+
+/** Rows strictly after the cursor in the page order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... */
+function after(keys: readonly SortKey[], values: readonly CursorValue[], desc: boolean, p: SqlParams): string {
+  const op = desc ? '<' : '>';
+  const ors: string[] = [];
+  keys.forEach((k, i) => {
+    const ands = keys.slice(0, i).map((e, j) => `${e.col} = ${bind(p, e, values[j] ?? '')}`);
+    ands.push(`${k.col} ${op} ${bind(p, k, values[i] ?? '')}`);
+    ors.push(`(${ands.join(' AND ')})`);
+  });
+  return `(${ors.join(' OR ')})`;
+}
+
+function timeRange(where: string[], p: SqlParams, col: string, from: number | undefined, to: number | undefined): void {
+  if (from !== undefined) where.push(`${col} >= ${p.bigint(from, 'from')}`);
+  if (to !== undefined) where.push(`${col} < ${p.bigint(to, 'to')}`);
+}
+
+const intervalRank = (name: string): [number, number, string] => {
+  try {
+    const s = parseBarSpec(name);
+    return s.kind === 'time' ? [0, s.ms, name] : [['tick', 'volume', 'dollar'].indexOf(s.kind) + 1, s.threshold, name];
+  } catch {
+    return [9, 0, name];
+  }
+};
+
+function compareIntervals(a: string, b: string): number {
+  const [ka, va, na] = intervalRank(a);
+  const [kb, vb, nb] = intervalRank(b);
+  return ka - kb || va - vb || na.localeCompare(nb);
+}
+
+export class Queries {
+  constructor(
+    private readonly run: RunRows,
+    private readonly stats: SeriesStats,
+  ) {}
+
+  private async page<T>(s: PageSpec<T>, p: SqlParams): Promise<Page<T>> {
+    checkLimit(s.limit);
+    const where = [...s.where];
+    if (s.cursor !== undefined) {
+      const shape: CursorShape = s.keys.map((k) => (k.kind === 'text' ? 'string' : 'number'));
+      where.push(after(s.keys, decodeCursor(s.cursor, shape), s.desc, p));
+    }
+    const dir = s.desc ? 'DESC' : 'ASC';
+    const order = s.keys.map((k) => `${k.col} ${dir}`).join(', ');
+    const sql = `SELECT ${s.columns} FROM ${s.from}${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${s.limit + 1}`;
+    const rows = await this.run(sql, p);
+    const more = rows.length > s.limit;
+    const items = rows.slice(0, s.limit).map(s.map);
+    const last = items[items.length - 1];
+    return { items, nextCursor: more && last !== undefined ? encodeCursor(s.keyOf(last)) : null };
+  }
+
+  bars(q: BarQuery): Promise<Page<Bar>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
+    timeRange(where, p, 'start', q.from, q.to);
+    return this.page(
+      {
+        from: 'bars',
+        columns: BAR_COLUMNS,
+        where,
+        keys: [{ col: 'start', kind: 'bigint' }],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toBar,
+        keyOf: (b) => [b.start],
+      },
+      p,
+    );
+  }
+
+  async latestBar(instrument: string, interval: string): Promise<Bar | undefined> {
+    // The summary knows the last start, which turns "latest" into a pruned point lookup.
+    const s = this.stats.get('bars', instrument, interval);
+    if (s === undefined) return undefined;
+    const p = new SqlParams();
+    const rows = await this.run(
+      `SELECT ${BAR_COLUMNS} FROM bars WHERE instrument = ${p.text(instrument)} AND interval = ${p.text(interval)} AND start = ${p.bigint(s.lastTime)}`,
+      p,
+    );
+    const r = rows[0];
+    return r === undefined ? undefined : toBar(r);
+  }
+
+  indicators(q: BarQuery): Promise<Page<IndicatorSet>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
+    timeRange(where, p, 'start', q.from, q.to);
+    return this.page(
+      {
+        from: 'indicators',
+        columns: INDICATOR_COLUMNS,
+        where,
+        keys: [{ col: 'start', kind: 'bigint' }],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toIndicatorSet,
+        keyOf: (x) => [x.start],
+      },
+      p,
+    );
+  }
+
+  /** Newest first; `from`/`to` apply to the alert's time (its bar's end). */
+  alerts(q: AlertQuery): Promise<Page<Alert>> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
+    if (q.kind !== undefined) where.push(`kind = ${p.text(q.kind)}`);
+    if (q.severity !== undefined) where.push(`severity = ${p.text(q.severity)}`);
+    timeRange(where, p, 'time', q.from, q.to);
+    return this.page(
+      {
+        from: 'alerts',
+        columns: ALERT_COLUMNS,
+        where,
+        keys: [
+          { col: 'time', kind: 'bigint' },
+          { col: 'instrument', kind: 'text' },
+          { col: 'interval', kind: 'text' },
+          { col: 'kind', kind: 'text' },
+        ],
+        desc: true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toAlert,
+        keyOf: (a) => [a.time, a.instrument, a.interval, a.kind],
+      },
+      p,
+    );
+  }
+
+  windows(q: WindowQuery): Promise<Page<WindowStats>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`];
+    if (q.size !== undefined) where.push(`size = ${p.bigint(q.size, 'size')}`);
+    timeRange(where, p, 'start', q.from, q.to);
+    return this.page(
+      {
+        from: 'windows',
+        columns: WINDOW_COLUMNS,
+        where,
+        keys: [
+          { col: 'start', kind: 'bigint' },
+          { col: 'size', kind: 'bigint' },
+          { col: 'slide', kind: 'bigint' },
+        ],
+        desc: false,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toWindowStats,
+        keyOf: (w) => [w.start, w.size, w.slide],
+      },
+      p,
+    );
+  }
+
+  /** Newest first. */
+  rejects(q: RejectQuery): Promise<Page<Reject>> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (q.reason !== undefined) where.push(`reason = ${p.text(q.reason)}`);
+    return this.page(
+      {
+        from: 'rejects',
+        columns: REJECT_COLUMNS,
+        where,
+        keys: [
+          { col: 'time', kind: 'bigint' },
+          { col: 'source', kind: 'text' },
+          { col: 'position', kind: 'text' },
+          { col: 'reason', kind: 'text' },
+        ],
+        desc: true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toReject,
+        keyOf: (r) => [r.time, r.source, r.position, r.reason],
+      },
+      p,
+    );
+  }
+
+  late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`];
+    timeRange(where, p, 'ts', q.from, q.to);
+    return this.page(
+      {
+        from: 'late_trades',
+        columns: LATE_COLUMNS,
+        where,
+        // The stored key: (id, ts), plus the content for trades without an id.
+        keys: [
+          { col: 'ts', kind: 'bigint' },
+          { col: 'id', kind: 'bigint' },
+          { col: 'price', kind: 'double' },
+          { col: 'size', kind: 'double' },
+          { col: 'side', kind: 'bigint' },
+        ],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toLateTrade,
+        keyOf: (t) => [t.timestamp, t.id, t.price, t.size, t.side],
+      },
+      p,
+    );
+  }
+
+  /** From the in-memory series summary: no scan of the bars. */
+  instruments(): InstrumentSummary[] {
+    const by = new Map<string, SeriesStat[]>();
+    for (const s of this.stats.all('bars')) {
+      if (s.rows <= 0) continue;
+      const list = by.get(s.instrument) ?? [];
+      list.push(s);
+      by.set(s.instrument, list);
+    }
+    return [...by.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([instrument, list]) => {
+        list.sort((a, b) => compareIntervals(a.sub, b.sub));
+        // The last close is that of the bar that ended last (the finest interval on a tie).
+        let latest = list[0];
+        for (const s of list) if (latest === undefined || (s.lastEnd ?? s.lastTime) > (latest.lastEnd ?? latest.lastTime)) latest = s;
+        return {
+          instrument,
+          intervals: list.map((s) => s.sub),
+          firstTime: Math.min(...list.map((s) => s.firstTime)),
+          lastTime: Math.max(...list.map((s) => s.lastTime)),
+          bars: list.reduce((n, s) => n + s.rows, 0),
+          lastClose: latest?.lastClose ?? null,
+        };
+      });
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const rows = await this.run(
+      `SELECT (SELECT count(*) FROM bars), (SELECT count(*) FROM indicators), (SELECT count(*) FROM alerts), (SELECT count(*) FROM windows),
+              (SELECT count(*) FROM late_trades), (SELECT count(*) FROM rejects), (SELECT count(*) FROM trades)`,
+      new SqlParams(),
+    );
+    const r = rows[0] ?? [];
+    const n = (i: number): number => readNumber(r[i], 'count');
+    return { bars: n(0), indicators: n(1), alerts: n(2), windows: n(3), late: n(4), rejects: n(5), trades: n(6) };
+  }
+
+  async loadCheckpoint(id: string): Promise<Checkpoint | undefined> {
+    const p = new SqlParams();
+    const rows = await this.run(`SELECT id, positions, state, updated_at FROM checkpoints WHERE id = ${p.text(id)}`, p);
+    const r = rows[0];
+    if (r === undefined) return undefined;
+    return {
+      id: readString(r[0], 'id'),
+      positions: readString(r[1], 'positions'),
+      state: readString(r[2], 'state'),
+      updatedAt: readNumber(r[3], 'updated_at'),
+    };
+  }
+}

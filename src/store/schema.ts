@@ -1,0 +1,93 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { TickflowError } from '../core/index.js';
+import { TABLES, q, type TableSpec } from './tables.js';
+
+/**
+ * Schema versions, applied in order by a writer that opens an older file. Each step runs
+ * in its own transaction together with its `schema_version` row, so a crash mid-migration
+ * leaves the file at the previous version.
+ */
+interface Migration {
+  readonly version: number;
+  readonly statements: readonly string[];
+}
+
+function createTable(t: TableSpec): string {
+  const cols = t.columns.map((c) => `${q(c.name)} ${c.sql}`).join(', ');
+  return `CREATE TABLE ${t.name} (${cols})`;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      ...TABLES.map(createTable),
+      `CREATE TABLE checkpoints (id VARCHAR PRIMARY KEY, positions VARCHAR NOT NULL, state VARCHAR NOT NULL, updated_at BIGINT NOT NULL)`,
+      // Per-series summary kept in step with the big tables by `commit`: it answers
+      // instruments() without scanning millions of bars, and tells commit when a write is a
+      // pure append (every row newer than `last_time`), which needs no conflict check.
+      `CREATE TABLE series_stats (
+        tbl VARCHAR NOT NULL, instrument VARCHAR NOT NULL, sub VARCHAR NOT NULL,
+        first_time BIGINT NOT NULL, last_time BIGINT NOT NULL, last_end BIGINT, last_close DOUBLE, "rows" BIGINT NOT NULL,
+        PRIMARY KEY (tbl, instrument, sub))`,
+    ],
+  },
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.reduce((m, x) => Math.max(m, x.version), 0);
+
+async function currentVersion(con: DuckDBConnection): Promise<number | undefined> {
+  const exists = await con.runAndReadAll(
+    `SELECT count(*) FROM duckdb_tables() WHERE table_name = 'schema_version' AND schema_name = 'main'`,
+  );
+  if (Number(exists.getRows()[0]?.[0] ?? 0) === 0) return undefined;
+  const r = await con.runAndReadAll('SELECT max(version) FROM schema_version');
+  const v = r.getRows()[0]?.[0];
+  return v === null || v === undefined ? 0 : Number(v);
+}
+
+/** Brings a writable file up to SCHEMA_VERSION; refuses files from a newer tickflow. */
+export async function migrate(con: DuckDBConnection, now: number): Promise<void> {
+  let version = await currentVersion(con);
+  if (version === undefined) {
+    await con.run('CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)');
+    version = 0;
+  }
+  checkNotNewer(version);
+  for (const m of MIGRATIONS) {
+    if (m.version <= version) continue;
+    await con.run('BEGIN TRANSACTION');
+    try {
+      for (const sql of m.statements) await con.run(sql);
+      await con.run(`INSERT INTO schema_version VALUES (${m.version}, ${Math.trunc(now)})`);
+      await con.run('COMMIT');
+    } catch (e) {
+      await con.run('ROLLBACK');
+      throw new TickflowError('STORE', `schema migration to version ${m.version} failed: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
+/** A read-only opener cannot migrate: the file must already be at this version. */
+export async function checkReadable(con: DuckDBConnection, path: string): Promise<void> {
+  const version = await currentVersion(con);
+  if (version === undefined || version === 0) {
+    throw new TickflowError('STORE', `${path} is not a tickflow database (no schema_version table)`);
+  }
+  checkNotNewer(version);
+  if (version < SCHEMA_VERSION) {
+    throw new TickflowError(
+      'STORE',
+      `${path} has schema version ${version}, this tickflow expects ${SCHEMA_VERSION}; open it once read-write (e.g. \`tickflow run\`) to migrate`,
+    );
+  }
+}
+
+function checkNotNewer(version: number): void {
+  if (version > SCHEMA_VERSION) {
+    throw new TickflowError(
+      'STORE',
+      `database schema version ${version} is newer than this tickflow supports (${SCHEMA_VERSION}); upgrade tickflow`,
+    );
+  }
+}
