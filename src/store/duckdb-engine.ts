@@ -37,6 +37,8 @@ export interface EngineOptions {
   readonly dataDir: string;
   readonly readOnly: boolean;
   readonly lakeDir: string;
+  readonly memoryLimit: string;
+  readonly threads: number;
 }
 
 export type EngineLog = (level: 'info' | 'warn', obj: object, msg: string) => void;
@@ -91,7 +93,11 @@ export class DuckDbEngine {
     if (!opts.readOnly) mkdirSync(dataDir, { recursive: true });
     let instance: DuckDBInstance;
     try {
-      instance = await DuckDBInstance.create(path, opts.readOnly ? { access_mode: 'READ_ONLY' } : {});
+      // A bounded buffer manager keeps a long-running pipeline's memory flat (DuckDB spills to
+      // disk beyond it). Every query orders its rows, so inserts need not keep their order,
+      // which lets DuckDB insert large commits within the limit.
+      const settings = { memory_limit: opts.memoryLimit, threads: String(opts.threads), preserve_insertion_order: 'false' };
+      instance = await DuckDBInstance.create(path, opts.readOnly ? { ...settings, access_mode: 'READ_ONLY' } : settings);
     } catch (e) {
       if (isLockError(e)) {
         throw new TickflowError(

@@ -32,6 +32,10 @@ export interface DuckDbStoreOptions {
   /** Parquet lake root; default `<dataDir>/lake`. */
   readonly lakeDir?: string;
   readonly logger?: StoreLogger;
+  /** DuckDB's buffer-manager limit (default `512MB`; DuckDB's own default is 80 % of RAM). */
+  readonly memoryLimit?: string;
+  /** DuckDB worker threads (default 2). */
+  readonly threads?: number;
   /**
    * Run DuckDB in the calling thread instead of a worker thread. For tests and benchmarks;
    * a pipeline should keep the default, or its commits compete with its own event loop.
@@ -138,7 +142,13 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
   const logger = opts.logger;
   const log: EngineLog = (level, obj, msg) => logger?.[level](obj, msg);
   const transport: EngineTransport = opts.inProcess === true ? new InProcessTransport(log) : new WorkerTransport(log);
-  const engineOpts: EngineOptions = { dataDir, readOnly: opts.readOnly === true, lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')) };
+  const engineOpts: EngineOptions = {
+    dataDir,
+    readOnly: opts.readOnly === true,
+    lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')),
+    memoryLimit: opts.memoryLimit ?? '512MB',
+    threads: opts.threads ?? 2,
+  };
   openFiles.add(file);
   try {
     await transport.call('open', [engineOpts]);

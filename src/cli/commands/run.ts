@@ -52,6 +52,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     publish: true,
     liveTickMs: 250,
     lakeIntervalMs: cfg.lakeInterval,
+    persistState: replaying,
     ...(replaying ? { expectedEnds: files.length } : {}),
   });
   // A replay resumes where it stopped. A simulated market starts afresh each time: its
