@@ -85,7 +85,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   ).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onResponse', async (req, reply) => {
-    if (reply.statusCode >= 500) req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
+    if (reply.statusCode >= 500)
+      req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request failed');
     else req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
@@ -144,7 +145,13 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     await app.register(fastifyStatic, { root: staticRoot, prefix: '/' });
     // The dashboard has no build step yet: its chart library is served from the installed package.
     const charts = chartLibraryDir();
-    if (charts) await app.register(fastifyStatic, { root: charts, prefix: '/vendor/', decorateReply: false, allowedPath: (p) => p.includes('standalone') });
+    if (charts)
+      await app.register(fastifyStatic, {
+        root: charts,
+        prefix: '/vendor/',
+        decorateReply: false,
+        allowedPath: (p) => p.includes('standalone'),
+      });
   }
 
   // Warm the instrument list so the first requests do not all wait on the store.

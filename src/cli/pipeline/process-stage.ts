@@ -239,7 +239,9 @@ export class ProcessStage {
       late: p.late,
       rejects: p.rejects,
       trades: p.trades,
-      ...(persist ? { checkpoint: { id: this.o.checkpointId, positions: JSON.stringify(this.state.positions), state, updatedAt: this.now() } } : {}),
+      ...(persist
+        ? { checkpoint: { id: this.o.checkpointId, positions: JSON.stringify(this.state.positions), state, updatedAt: this.now() } }
+        : {}),
     };
     this.inFlight = this.commitWithRetry(write, p.rows).catch((e: unknown) => {
       this.failure ??= e;
