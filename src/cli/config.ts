@@ -301,7 +301,8 @@ export const OPTIONS: readonly OptionDef[] = [
 ];
 
 function defaultFor(def: OptionDef, command: CommandName): string {
-  return typeof def.default === 'string' ? def.default : (def.default[command] ?? '');
+  // A setting that does not apply to this command still needs a valid value in Config.
+  return typeof def.default === 'string' ? def.default : (def.default[command] ?? Object.values(def.default)[0] ?? '');
 }
 
 function optionName(flag: string): string {

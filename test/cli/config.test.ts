@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveConfig } from '../../src/cli/config.js';
+import { tempDir } from '../helpers.js';
+
+test('defaults, then config file, then environment, then flags', () => {
+  const { dir, cleanup } = tempDir();
+  try {
+    const file = join(dir, 'tickflow.json');
+    writeFileSync(file, JSON.stringify({ port: 9001, intervals: ['1m', '1h'], lateness: '5s' }));
+    const d = resolveConfig('run', {}, {});
+    assert.equal(d.port, 8080);
+    assert.deepEqual(
+      d.intervals.map((s) => s.name),
+      ['1s', '1m', '5m', '15m', '1h', '1d'],
+    );
+    assert.equal(d.lateness, 2000);
+    assert.equal(d.storeTrades, true);
+    assert.equal(resolveConfig('replay', {}, {}).storeTrades, false, 'per-command default');
+    const f = resolveConfig('run', { config: file }, {});
+    assert.equal(f.port, 9001);
+    assert.deepEqual(
+      f.intervals.map((s) => s.name),
+      ['1m', '1h'],
+    );
+    assert.equal(f.lateness, 5000);
+    const e = resolveConfig('run', { config: file }, { TICKFLOW_PORT: '9002' });
+    assert.equal(e.port, 9002);
+    const fl = resolveConfig('run', { config: file, port: '9003' }, { TICKFLOW_PORT: '9002' });
+    assert.equal(fl.port, 9003);
+    assert.equal(resolveConfig('run', {}, { TICKFLOW_CONFIG: file }).port, 9001, 'TICKFLOW_CONFIG names the file');
+  } finally {
+    cleanup();
+  }
+});
+
+test('invalid values name the setting and where they came from', () => {
+  assert.throws(() => resolveConfig('run', { port: 'abc' }, {}), {
+    code: 'CONFIG_INVALID',
+    message: /--port: 'abc' must be an integer from 0 to 65535/,
+  });
+  assert.throws(() => resolveConfig('run', {}, { TICKFLOW_PORT: '70000' }), { message: /environment variable TICKFLOW_PORT: '70000'/ });
+  assert.throws(() => resolveConfig('run', { intervals: '1m,7m' }, {}), { message: /--intervals: '1m,7m'.*7m/ });
+  assert.throws(() => resolveConfig('run', { windows: '5m/2m' }, {}), { message: /size must be a multiple of the slide/ });
+  assert.throws(() => resolveConfig('run', { latePolicy: 'drop' }, {}), { message: /must be one of side-output, revise/ });
+  const { dir, cleanup } = tempDir();
+  try {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, '{"port": 1, "prot": 2}');
+    assert.throws(() => resolveConfig('run', { config: bad }, {}), { message: /unknown setting\(s\) prot/ });
+    writeFileSync(bad, '{not json');
+    assert.throws(() => resolveConfig('run', { config: bad }, {}), { code: 'CONFIG_INVALID', message: /config file .*bad.json/ });
+    assert.throws(() => resolveConfig('run', { config: join(dir, 'missing.json') }, {}), { message: /cannot be read/ });
+  } finally {
+    cleanup();
+  }
+});
+
+test('--replay files imply the replay source', () => {
+  const c = resolveConfig('run', { replay: 'a.csv,b.csv' }, {});
+  assert.equal(c.source, 'replay');
+  assert.deepEqual(c.replay, ['a.csv', 'b.csv']);
+});
+
+test('every command resolves with no flags, env or file (the defaults are all valid)', () => {
+  for (const cmd of ['run', 'replay', 'serve', 'bars'] as const) assert.doesNotThrow(() => resolveConfig(cmd, {}, {}), cmd);
+});
