@@ -30,6 +30,7 @@ export interface Config {
   lakeInterval: number;
   log: string;
   logLevel: string;
+  dbMemory: string;
 }
 
 export type CommandName = 'run' | 'replay' | 'serve' | 'bars';

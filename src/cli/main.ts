@@ -123,7 +123,7 @@ export function buildProgram(): Command {
     try {
       const cfg = resolveConfig('serve', givenFlags(cmd, 'serve'));
       logger = createLogger({ level: cfg.logLevel });
-      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger });
+      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger, memoryLimit: cfg.dbMemory });
       const app = await createApiServer({
         store,
         logger,
@@ -176,7 +176,7 @@ export function buildProgram(): Command {
         limit = Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new TickflowError('USAGE', `--limit '${o.limit}' must be a positive integer`);
       }
-      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true });
+      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, memoryLimit: cfg.dbMemory });
       try {
         await exportBars(
           store,

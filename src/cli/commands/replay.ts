@@ -58,7 +58,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
   }
   const format = checkFormat(cfg.format);
   const started = Date.now();
-  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger: opts.logger });
+  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger: opts.logger, memoryLimit: cfg.dbMemory });
   try {
     const processor = new Processor(processorConfig(cfg, false));
     const log = new MemoryLog({ capacity: 8 });

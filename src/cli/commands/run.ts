@@ -34,7 +34,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const replaying = cfg.source === 'replay';
   if (replaying && cfg.replay.length === 0) throw new Error('unreachable: --source replay without files is rejected by the CLI');
   const format = checkFormat(cfg.format);
-  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger });
+  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
   const log = new MemoryLog({ capacity: 64 });
   const processor = new Processor(processorConfig(cfg, !replaying));
   const files = cfg.replay.map((f) => resolve(f));
