@@ -58,7 +58,6 @@ export function buildProgram(): Command {
     let logger: Logger | undefined;
     try {
       const cfg = resolveConfig('run', givenFlags(cmd, 'run'));
-      if (cfg.source === 'replay' && cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
       logger = createLogger({ level: cfg.logLevel });
       const p = await run(cfg, logger);
       const what =

@@ -82,15 +82,14 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       opts.logger.info({ checkpoint: id, trades: processor.counters.received }, 'resuming an interrupted replay from its last checkpoint');
     }
     const ended = new Set(stage.state.endedSources);
-    const ingests: IngestStage[] = [];
-    const sources: TradeSource[] = [];
+    let current: TradeSource | undefined;
     const abort = new AbortController();
     const onOuterAbort = (): void => abort.abort();
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     const totalBytes = paths.reduce((s, p) => s + statSync(p).size, 0);
     let doneBytes = 0;
     const progress = new Progress(() => {
-      const cur = sources[sources.length - 1]?.progress();
+      const cur = current?.progress();
       const fraction = (doneBytes + (cur?.done ?? 0)) / totalBytes;
       const elapsed = (Date.now() - started) / 1000;
       return { fraction, text: `${fmtInt(processor.counters.received)} trades  ${fmtRate(stage.meter.rate())}/s  ${elapsed.toFixed(0)}s` };
@@ -103,10 +102,8 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
         }
         const resumeFrom = positions?.[p];
         const src = openReplay(p, { ...(format ? { format } : {}), ...(resumeFrom ? { resumeFrom } : {}), signal: abort.signal });
-        sources.push(src);
-        const ingest = new IngestStage(log, src, p);
-        ingests.push(ingest);
-        await ingest.run(abort.signal);
+        current = src;
+        await new IngestStage(log, src, p).run(abort.signal);
         doneBytes += statSync(p).size;
       }
     };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { Alert, Bar, WindowStats } from '../../core/index.js';
+import { TickflowError, type Alert, type Bar, type WindowStats } from '../../core/index.js';
 import { createApiServer } from '../../api/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
@@ -32,7 +32,7 @@ export interface RunningPipeline {
 export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline> {
   const startedAt = Date.now();
   const replaying = cfg.source === 'replay';
-  if (replaying && cfg.replay.length === 0) throw new Error('unreachable: --source replay without files is rejected by the CLI');
+  if (replaying && cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
   const format = checkFormat(cfg.format);
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
   const log = new MemoryLog({ capacity: 64 });
