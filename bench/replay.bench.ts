@@ -22,17 +22,10 @@ interface Summary {
 function runOnce(intervals: string | undefined): { s: Summary; rssMb: number } {
   const dir = mkdtempSync(join(tmpdir(), 'tickflow-bench-'));
   try {
-    const args = [
-      join(ROOT, 'bin', 'tickflow.js'),
-      'replay',
-      ...files,
-      '--data-dir',
-      dir,
-      '--json',
-      ...(intervals ? ['--intervals', intervals] : []),
-    ];
-    // GNU time reports the child's peak RSS.
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, ...args], { encoding: 'utf8' });
+    const args = ['replay', ...files, '--data-dir', dir, '--json', ...(intervals ? ['--intervals', intervals] : [])];
+    // GNU time reports the child's peak RSS. The script is run as a user runs `tickflow`, so
+    // its shebang's node flags apply.
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', join(ROOT, 'bin', 'tickflow.js'), ...args], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`replay failed: ${r.stderr}`);
     const rssKb = Number(r.stderr.trim().split('\n').pop());
     return { s: JSON.parse(r.stdout) as Summary, rssMb: rssKb / 1024 };
@@ -55,6 +48,6 @@ for (const intervals of [undefined, '1m,5m,15m,1h,1d']) {
   });
 }
 report('tickflow replay: 3 Binance kline files end to end', rows, [
-  'node bin/tickflow.js replay ../shared/data/binance-klines-1m/*.csv (fresh data dir; indicators for every bar, alerts, 5m/1m windows, DuckDB store, Parquet lake at the end)',
+  'bin/tickflow.js replay ../shared/data/binance-klines-1m/*.csv (fresh data dir; indicators for every bar, alerts, 5m/1m windows, DuckDB store, Parquet lake at the end)',
   'target: ≥ 1,000,000 trades/s on this 2-core machine',
 ]);

@@ -4,7 +4,7 @@ import { TickflowError } from '../core/index.js';
 import { DB_FILE, type EngineLog, type EngineOptions } from './duckdb-engine.js';
 import type { EngineMethod } from './engine-rpc.js';
 import { InProcessTransport, WorkerTransport, type EngineTransport } from './engine-transport.js';
-import { packWrite, transferables } from './packed-write.js';
+import { isPackedWrite, packWrite, transferables, type PackedWrite } from './packed-write.js';
 import type {
   AlertQuery,
   BarQuery,
@@ -59,8 +59,8 @@ class DuckDbStore implements Store {
     return (await this.transport.call(method, args, transfer)) as T;
   }
 
-  async commit(write: StoreWrite): Promise<void> {
-    const packed = packWrite(write);
+  async commit(write: StoreWrite | PackedWrite): Promise<void> {
+    const packed = isPackedWrite(write) ? write : packWrite(write);
     await this.call('commit', [packed], transferables(packed));
   }
 

@@ -15,3 +15,4 @@ export type {
   WindowQuery,
 } from './store.js';
 export { openDuckDbStore, type DuckDbStoreOptions, type StoreLogger } from './duckdb-store.js';
+export { WriteBuffer, type PackedWrite } from './packed-write.js';

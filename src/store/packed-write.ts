@@ -51,11 +51,6 @@ class Dict {
 /** null (indicator not warmed up) travels as NaN; see ColumnKind. */
 const orNaN = (v: number | null): number => (v === null ? NaN : v);
 
-/** Named Float64Array columns of `n` rows, in the order of `names`. */
-function floatColumns<K extends string>(n: number, names: readonly K[]): Record<K, Float64Array> {
-  return Object.fromEntries(names.map((k) => [k, new Float64Array(n)])) as Record<K, Float64Array>;
-}
-
 /** BARS' numeric columns in table order (after instrument and interval). */
 const BAR_NUMBERS = [
   'start',
@@ -81,48 +76,70 @@ function checkOrder(spec: TableSpec, names: readonly string[]): void {
 }
 checkOrder(BARS, BAR_NUMBERS);
 
-function packBars(bars: readonly Bar[], dict: Dict): { table: PackedTable; dropped: number } {
-  let n = 0;
-  for (const b of bars) if (b.final) n++;
-  const inst = new Uint32Array(n);
-  const interval = new Uint32Array(n);
-  const c = floatColumns(n, BAR_NUMBERS);
-  // Bars of one series come in runs; remembering the last pair skips most map lookups.
-  let lastInst = '';
-  let lastInstId = -1;
-  let lastInterval = '';
-  let lastIntervalId = -1;
-  let i = 0;
-  for (const b of bars) {
-    if (!b.final) continue;
-    if (b.instrument !== lastInst || lastInstId < 0) {
-      lastInst = b.instrument;
-      lastInstId = dict.id(b.instrument);
-    }
-    if (b.interval !== lastInterval || lastIntervalId < 0) {
-      lastInterval = b.interval;
-      lastIntervalId = dict.id(b.interval);
-    }
-    inst[i] = lastInstId;
-    interval[i] = lastIntervalId;
-    c.start[i] = b.start;
-    c.end[i] = b.end;
-    c.open[i] = b.open;
-    c.high[i] = b.high;
-    c.low[i] = b.low;
-    c.close[i] = b.close;
-    c.volume[i] = b.volume;
-    c.quote_volume[i] = b.quoteVolume;
-    c.buy_volume[i] = b.buyVolume;
-    c.sell_volume[i] = b.sellVolume;
-    c.trades[i] = b.trades;
-    c.vwap[i] = b.vwap;
-    c.first_trade_id[i] = b.firstTradeId;
-    c.last_trade_id[i] = b.lastTradeId;
-    c.revision[i] = b.revision;
-    i++;
+/**
+ * Columns of one table that grow as rows are added: a checkpoint's worth of rows lives in
+ * typed arrays rather than as objects, so the objects the processor emits die young (the
+ * young-generation GC copies survivors; 400k buffered Bar objects made it the replay's
+ * largest cost) and packing at commit is a copy per column.
+ */
+class GrowingColumns {
+  rows = 0;
+  private cap = 0;
+  ids: Uint32Array[];
+  nums: Float64Array[];
+
+  constructor(dictColumns: number, numColumns: number) {
+    this.ids = Array.from({ length: dictColumns }, () => new Uint32Array(0));
+    this.nums = Array.from({ length: numColumns }, () => new Float64Array(0));
   }
-  return { table: { table: BARS.name, rows: n, columns: [inst, interval, ...BAR_NUMBERS.map((k) => c[k])] }, dropped: bars.length - n };
+
+  /** Makes room for `k` more rows (the arrays may be replaced: re-read `ids`/`nums` after). */
+  reserve(k: number): void {
+    const need = this.rows + k;
+    if (need <= this.cap) return;
+    const cap = Math.max(need, this.cap * 2, 1024);
+    this.ids = this.ids.map((a) => grow(a, new Uint32Array(cap), this.rows));
+    this.nums = this.nums.map((a) => grow(a, new Float64Array(cap), this.rows));
+    this.cap = cap;
+  }
+
+  /** Exact-length copies (transferable without dragging the spare capacity along); keeps the buffers for reuse. */
+  take(): PackedColumn[] {
+    const n = this.rows;
+    this.rows = 0;
+    return [...this.ids.map((a) => a.slice(0, n)), ...this.nums.map((a) => a.slice(0, n))];
+  }
+
+  /** Gives the memory back when a burst made the buffers much larger than usual. */
+  shrinkIfOver(maxCap: number): void {
+    if (this.cap <= maxCap || this.rows > 0) return;
+    this.ids = this.ids.map(() => new Uint32Array(0));
+    this.nums = this.nums.map(() => new Float64Array(0));
+    this.cap = 0;
+  }
+}
+
+function grow<A extends Uint32Array | Float64Array>(from: A, to: A, rows: number): A {
+  to.set(from.subarray(0, rows));
+  return to;
+}
+
+/** Remembers the last string's dictionary id: rows of one series come in runs. */
+class DictCache {
+  private last = '';
+  private lastId = -1;
+
+  id(dict: Dict, s: string): number {
+    if (s !== this.last || this.lastId < 0) {
+      this.last = s;
+      this.lastId = dict.id(s);
+    }
+    return this.lastId;
+  }
+
+  reset(): void {
+    this.lastId = -1;
+  }
 }
 
 /** INDICATORS' numeric columns in table order. */
@@ -145,35 +162,6 @@ const INDICATOR_NUMBERS = [
 ] as const;
 
 checkOrder(INDICATORS, INDICATOR_NUMBERS);
-
-function packIndicators(rows: readonly IndicatorSet[], dict: Dict): PackedTable {
-  const n = rows.length;
-  const inst = new Uint32Array(n);
-  const interval = new Uint32Array(n);
-  const c = floatColumns(n, INDICATOR_NUMBERS);
-  let i = 0;
-  for (const r of rows) {
-    inst[i] = dict.id(r.instrument);
-    interval[i] = dict.id(r.interval);
-    c.start[i] = r.start;
-    c.close[i] = r.close;
-    c.sma[i] = orNaN(r.sma);
-    c.ema_fast[i] = orNaN(r.emaFast);
-    c.ema_slow[i] = orNaN(r.emaSlow);
-    c.rsi[i] = orNaN(r.rsi);
-    c.macd[i] = orNaN(r.macd);
-    c.macd_signal[i] = orNaN(r.macdSignal);
-    c.macd_hist[i] = orNaN(r.macdHist);
-    c.bb_upper[i] = orNaN(r.bbUpper);
-    c.bb_middle[i] = orNaN(r.bbMiddle);
-    c.bb_lower[i] = orNaN(r.bbLower);
-    c.atr[i] = orNaN(r.atr);
-    c.log_return[i] = orNaN(r.logReturn);
-    c.realized_vol[i] = orNaN(r.realizedVol);
-    i++;
-  }
-  return { table: INDICATORS.name, rows: n, columns: [inst, interval, ...INDICATOR_NUMBERS.map((k) => c[k])] };
-}
 
 /**
  * Packs small tables column by column from accessors; their volume (alerts, windows, late
@@ -276,25 +264,211 @@ function packTrades(batches: readonly TradeBatch[], dict: Dict): PackedTable {
   return { table: TRADES.name, rows: n, columns: [inst, id, ts, localTs, price, size, side] };
 }
 
-export function packWrite(w: StoreWrite): PackedWrite {
-  const dict = new Dict();
-  const tables: PackedTable[] = [];
-  let droppedInterim = 0;
-  if (w.bars.length > 0) {
-    const { table, dropped } = packBars(w.bars, dict);
-    droppedInterim = dropped;
-    if (table.rows > 0) tables.push(table);
+/** Above this many rows of capacity, buffers left over from a burst are released after a take. */
+const KEEP_CAPACITY = 65_536;
+
+/**
+ * Accumulates one checkpoint's outputs in columnar form, ready for the store; `take()`
+ * hands over a `PackedWrite` and starts over. Bars and indicators (the bulk) are packed as
+ * they are added; the small tables are kept as objects and packed at `take()`.
+ */
+export class WriteBuffer {
+  private dict = new Dict();
+  private readonly bars = new GrowingColumns(2, BAR_NUMBERS.length);
+  private readonly indicators = new GrowingColumns(2, INDICATOR_NUMBERS.length);
+  private readonly caches = [new DictCache(), new DictCache(), new DictCache(), new DictCache()];
+  private alerts: Alert[] = [];
+  private windows: WindowStats[] = [];
+  private late: LateTrade[] = [];
+  private rejects: Reject[] = [];
+  private trades: TradeBatch[] = [];
+  private tradeRows = 0;
+  private droppedInterim = 0;
+
+  /** Rows buffered, all tables. */
+  get rows(): number {
+    return (
+      this.bars.rows +
+      this.indicators.rows +
+      this.alerts.length +
+      this.windows.length +
+      this.late.length +
+      this.rejects.length +
+      this.tradeRows
+    );
   }
-  if (w.indicators.length > 0) tables.push(packIndicators(w.indicators, dict));
-  if (w.alerts.length > 0) tables.push(packGeneric(ALERTS, w.alerts, ALERT_GETTERS, dict));
-  if (w.windows.length > 0) tables.push(packGeneric(WINDOWS, w.windows, WINDOW_GETTERS, dict));
-  if (w.late.length > 0) tables.push(packGeneric(LATE_TRADES, w.late, LATE_GETTERS, dict));
-  if (w.rejects.length > 0) tables.push(packGeneric(REJECTS, w.rejects, REJECT_GETTERS, dict));
-  const tradeRows = w.trades.reduce((a, b) => a + b.length, 0);
-  if (tradeRows > 0) tables.push(packTrades(w.trades, dict));
-  return w.checkpoint === undefined
-    ? { dict: dict.strings, tables, droppedInterim }
-    : { dict: dict.strings, tables, droppedInterim, checkpoint: w.checkpoint };
+
+  /** Only final bars are stored; interim ones are counted as dropped. */
+  addBars(bars: readonly Bar[]): void {
+    const t = this.bars;
+    t.reserve(bars.length);
+    const [inst, interval] = t.ids as [Uint32Array, Uint32Array];
+    const [start, end, open, high, low, close, volume, quote, buy, sell, trades, vwap, first, last, revision] = t.nums as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
+    const [ci, cv] = this.caches as [DictCache, DictCache];
+    const dict = this.dict;
+    let i = t.rows;
+    for (const b of bars) {
+      if (!b.final) {
+        this.droppedInterim++;
+        continue;
+      }
+      inst[i] = ci.id(dict, b.instrument);
+      interval[i] = cv.id(dict, b.interval);
+      start[i] = b.start;
+      end[i] = b.end;
+      open[i] = b.open;
+      high[i] = b.high;
+      low[i] = b.low;
+      close[i] = b.close;
+      volume[i] = b.volume;
+      quote[i] = b.quoteVolume;
+      buy[i] = b.buyVolume;
+      sell[i] = b.sellVolume;
+      trades[i] = b.trades;
+      vwap[i] = b.vwap;
+      first[i] = b.firstTradeId;
+      last[i] = b.lastTradeId;
+      revision[i] = b.revision;
+      i++;
+    }
+    t.rows = i;
+  }
+
+  addIndicators(rows: readonly IndicatorSet[]): void {
+    const t = this.indicators;
+    t.reserve(rows.length);
+    const [inst, interval] = t.ids as [Uint32Array, Uint32Array];
+    const [start, close, sma, emaFast, emaSlow, rsi, macd, macdSignal, macdHist, bbUpper, bbMiddle, bbLower, atr, logReturn, realizedVol] =
+      t.nums as [
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+        Float64Array,
+      ];
+    const [, , ci, cv] = this.caches as [DictCache, DictCache, DictCache, DictCache];
+    const dict = this.dict;
+    let i = t.rows;
+    for (const r of rows) {
+      inst[i] = ci.id(dict, r.instrument);
+      interval[i] = cv.id(dict, r.interval);
+      start[i] = r.start;
+      close[i] = r.close;
+      sma[i] = orNaN(r.sma);
+      emaFast[i] = orNaN(r.emaFast);
+      emaSlow[i] = orNaN(r.emaSlow);
+      rsi[i] = orNaN(r.rsi);
+      macd[i] = orNaN(r.macd);
+      macdSignal[i] = orNaN(r.macdSignal);
+      macdHist[i] = orNaN(r.macdHist);
+      bbUpper[i] = orNaN(r.bbUpper);
+      bbMiddle[i] = orNaN(r.bbMiddle);
+      bbLower[i] = orNaN(r.bbLower);
+      atr[i] = orNaN(r.atr);
+      logReturn[i] = orNaN(r.logReturn);
+      realizedVol[i] = orNaN(r.realizedVol);
+      i++;
+    }
+    t.rows = i;
+  }
+
+  addAlerts(rows: readonly Alert[]): void {
+    for (const r of rows) this.alerts.push(r);
+  }
+
+  addWindows(rows: readonly WindowStats[]): void {
+    for (const r of rows) this.windows.push(r);
+  }
+
+  addLate(rows: readonly LateTrade[]): void {
+    for (const r of rows) this.late.push(r);
+  }
+
+  addRejects(rows: readonly Reject[]): void {
+    for (const r of rows) this.rejects.push(r);
+  }
+
+  /** Keeps a reference: the batch must not be reused by its producer. */
+  addTrades(batch: TradeBatch): void {
+    if (batch.length === 0) return;
+    this.trades.push(batch);
+    this.tradeRows += batch.length;
+  }
+
+  add(w: StoreWrite): void {
+    this.addBars(w.bars);
+    this.addIndicators(w.indicators);
+    this.addAlerts(w.alerts);
+    this.addWindows(w.windows);
+    this.addLate(w.late);
+    this.addRejects(w.rejects);
+    for (const b of w.trades) this.addTrades(b);
+  }
+
+  /** The buffered rows as one write (with `checkpoint`, if given); the buffer starts over. */
+  take(checkpoint?: Checkpoint): PackedWrite {
+    const dict = this.dict;
+    const tables: PackedTable[] = [];
+    if (this.bars.rows > 0) tables.push({ table: BARS.name, rows: this.bars.rows, columns: this.bars.take() });
+    if (this.indicators.rows > 0) tables.push({ table: INDICATORS.name, rows: this.indicators.rows, columns: this.indicators.take() });
+    if (this.alerts.length > 0) tables.push(packGeneric(ALERTS, this.alerts, ALERT_GETTERS, dict));
+    if (this.windows.length > 0) tables.push(packGeneric(WINDOWS, this.windows, WINDOW_GETTERS, dict));
+    if (this.late.length > 0) tables.push(packGeneric(LATE_TRADES, this.late, LATE_GETTERS, dict));
+    if (this.rejects.length > 0) tables.push(packGeneric(REJECTS, this.rejects, REJECT_GETTERS, dict));
+    if (this.tradeRows > 0) tables.push(packTrades(this.trades, dict));
+    const droppedInterim = this.droppedInterim;
+    this.dict = new Dict();
+    for (const c of this.caches) c.reset();
+    this.bars.shrinkIfOver(KEEP_CAPACITY);
+    this.indicators.shrinkIfOver(KEEP_CAPACITY);
+    this.alerts = [];
+    this.windows = [];
+    this.late = [];
+    this.rejects = [];
+    this.trades = [];
+    this.tradeRows = 0;
+    this.droppedInterim = 0;
+    return checkpoint === undefined
+      ? { dict: dict.strings, tables, droppedInterim }
+      : { dict: dict.strings, tables, droppedInterim, checkpoint };
+  }
+}
+
+export function packWrite(w: StoreWrite): PackedWrite {
+  const b = new WriteBuffer();
+  b.add(w);
+  return b.take(w.checkpoint);
+}
+
+/** A write already packed by a `WriteBuffer`, or one to pack. */
+export function isPackedWrite(w: StoreWrite | PackedWrite): w is PackedWrite {
+  return 'tables' in w;
 }
 
 /** The buffers to hand to postMessage's transfer list (the sender loses them). */

@@ -1,4 +1,5 @@
 import type { Alert, Bar, IndicatorSet, LateTrade, Reject, TradeBatch, WindowStats } from '../core/index.js';
+import type { PackedWrite } from './packed-write.js';
 
 /**
  * Everything one checkpoint makes durable, written in ONE transaction: the outputs
@@ -95,7 +96,8 @@ export interface StoreCounts {
 
 /** The storage contract. `DuckDbStore` (embedded, default) implements it; PostgreSQL later. */
 export interface Store {
-  commit(write: StoreWrite): Promise<void>;
+  /** Commits a write, or one a `WriteBuffer` packed as the outputs arrived. */
+  commit(write: StoreWrite | PackedWrite): Promise<void>;
   loadCheckpoint(id: string): Promise<Checkpoint | undefined>;
   deleteCheckpoint(id: string): Promise<void>;
 

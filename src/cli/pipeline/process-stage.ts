@@ -1,18 +1,8 @@
-import {
-  TickflowError,
-  type Alert,
-  type Bar,
-  type IndicatorSet,
-  type LateTrade,
-  type Reject,
-  type SourcePosition,
-  type TradeBatch,
-  type WindowStats,
-} from '../../core/index.js';
+import { TickflowError, type Alert, type Bar, type SourcePosition, type WindowStats } from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogProducer } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
-import type { Store, StoreWrite } from '../../store/index.js';
+import { WriteBuffer, type PackedWrite, type Store } from '../../store/index.js';
 import { ProcessorOutputs, type Processor, type ProcessorSnapshot } from '../../stream/index.js';
 import type { TradesMessage } from './messages.js';
 
@@ -50,19 +40,6 @@ export interface StageState {
   endedSources: string[];
 }
 
-interface Pending {
-  bars: Bar[];
-  indicators: IndicatorSet[];
-  alerts: Alert[];
-  windows: WindowStats[];
-  late: LateTrade[];
-  rejects: Reject[];
-  trades: TradeBatch[];
-  rows: number;
-}
-
-const emptyPending = (): Pending => ({ bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [], rows: 0 });
-
 /** Above this many buffered rows a checkpoint is taken early, bounding memory. */
 const MAX_PENDING_ROWS = 400_000;
 
@@ -81,7 +58,8 @@ export class ProcessStage {
   commits = 0;
   rowsWritten = 0;
   lastCommitAt: number | null = null;
-  private pending = emptyPending();
+  /** Outputs since the last checkpoint, packed into columns as they arrive. */
+  private readonly pending = new WriteBuffer();
   private inFlight: Promise<void> = Promise.resolve();
   private readonly outputs = new ProcessorOutputs();
   private readonly producer: LogProducer;
@@ -158,15 +136,9 @@ export class ProcessStage {
     this.o.processor.process(trades, this.outputs);
     this.meter.mark(trades.length);
     const p = this.pending;
-    for (const r of rejects) {
-      p.rejects.push(r);
-      this.state.rejectsByReason[r.reason] = (this.state.rejectsByReason[r.reason] ?? 0) + 1;
-    }
-    if (this.o.storeTrades && trades.length > 0) {
-      p.trades.push(trades);
-      p.rows += trades.length;
-    }
-    p.rows += rejects.length;
+    p.addRejects(rejects);
+    for (const r of rejects) this.state.rejectsByReason[r.reason] = (this.state.rejectsByReason[r.reason] ?? 0) + 1;
+    if (this.o.storeTrades) p.addTrades(trades);
     this.state.positions[msg.source] = position;
     await this.drainOutputs();
   }
@@ -175,14 +147,12 @@ export class ProcessStage {
     if (this.outputs.isEmpty()) return;
     const d = this.outputs.drain();
     const p = this.pending;
-    // push(...x) overflows the stack on very large arrays; these are bounded per batch.
-    for (const b of d.bars) p.bars.push(b);
-    for (const x of d.indicators) p.indicators.push(x);
-    for (const x of d.alerts) p.alerts.push(x);
+    p.addBars(d.bars);
+    p.addIndicators(d.indicators);
+    p.addAlerts(d.alerts);
     this.state.alerts += d.alerts.length;
-    for (const x of d.windows) p.windows.push(x);
-    for (const x of d.late) p.late.push(x);
-    p.rows += d.bars.length + d.indicators.length + d.alerts.length + d.windows.length + d.late.length;
+    p.addWindows(d.windows);
+    p.addLate(d.late);
     if (this.o.publish) await this.publishOutputs(d.bars, d.alerts, d.windows);
   }
 
@@ -226,29 +196,25 @@ export class ProcessStage {
   async checkpoint(): Promise<void> {
     await this.inFlight;
     if (this.failure) throw this.failure;
-    const p = this.pending;
-    this.pending = emptyPending();
     this.lastCheckpoint = this.now();
     const persist = this.o.persistState ?? true;
-    const state = persist ? JSON.stringify({ processor: this.o.processor.toJSON(), stage: this.state }) : '';
-    const write: StoreWrite = {
-      bars: p.bars,
-      indicators: p.indicators,
-      alerts: p.alerts,
-      windows: p.windows,
-      late: p.late,
-      rejects: p.rejects,
-      trades: p.trades,
-      ...(persist
-        ? { checkpoint: { id: this.o.checkpointId, positions: JSON.stringify(this.state.positions), state, updatedAt: this.now() } }
-        : {}),
-    };
-    this.inFlight = this.commitWithRetry(write, p.rows).catch((e: unknown) => {
+    const rows = this.pending.rows;
+    const write = this.pending.take(
+      persist
+        ? {
+            id: this.o.checkpointId,
+            positions: JSON.stringify(this.state.positions),
+            state: JSON.stringify({ processor: this.o.processor.toJSON(), stage: this.state }),
+            updatedAt: this.now(),
+          }
+        : undefined,
+    );
+    this.inFlight = this.commitWithRetry(write, rows).catch((e: unknown) => {
       this.failure ??= e;
     });
   }
 
-  private async commitWithRetry(write: StoreWrite, rows: number): Promise<void> {
+  private async commitWithRetry(write: PackedWrite, rows: number): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.o.store.commit(write);
