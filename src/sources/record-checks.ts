@@ -46,8 +46,13 @@ export function checkSize(size: number, field = 'size'): RecordError | undefined
 }
 
 /** Exchange time sanity: not before crypto existed, not further ahead of the local clock than the allowed skew. */
+/** Date's range: beyond it `toISOString()` throws, so such times are named by their number. */
+const MAX_DATE_MS = 8.64e15;
+
 export function checkTime(ts: number, now: number, field = 'timestamp'): RecordError | undefined {
   if (!Number.isFinite(ts)) return { reason: 'BAD_TIMESTAMP', message: `${field} ${ts} is not a finite time` };
+  if (ts > MAX_DATE_MS) return { reason: 'TIMESTAMP_IN_FUTURE', message: `${field} ${ts} is beyond any date` };
+  if (ts < -MAX_DATE_MS) return { reason: 'TIMESTAMP_TOO_OLD', message: `${field} ${ts} is before any date` };
   if (ts < MIN_TRADE_TIME) return { reason: 'TIMESTAMP_TOO_OLD', message: `${field} ${new Date(ts).toISOString()} is before 2009` };
   if (ts > now + MAX_FUTURE_SKEW_MS) {
     return { reason: 'TIMESTAMP_IN_FUTURE', message: `${field} ${new Date(ts).toISOString()} is more than 24 h ahead of the local clock` };

@@ -42,7 +42,9 @@ test('each kind of bad trade row is rejected with its reason and line number; go
       ws(12, '61000', '0.1', T, 'maybe'), // 16 MALFORMED side
       ws(13, '61000', '', T), // 17 NOT_NUMERIC (empty is not 0)
       '\u0000\u0001\u0002', // 18 MALFORMED
-      ws(14, '61001', '0.2'), // 19 good, no trailing newline
+      ws(15, '61000', '0.1', '99999999999999999'), // 19 TIMESTAMP_IN_FUTURE: beyond Date's range (toISOString throws)
+      ws(16, '61000', '0.1', '-99999999999999999'), // 20 TIMESTAMP_TOO_OLD, likewise
+      ws(14, '61001', '0.2'), // 21 good, no trailing newline
     ];
     writeFileSync(path, lines.join('\r\n'));
     const got = await collect(openReplay(path, { now }));
@@ -67,6 +69,8 @@ test('each kind of bad trade row is rejected with its reason and line number; go
         ['16', 'MALFORMED'],
         ['17', 'NOT_NUMERIC'],
         ['18', 'MALFORMED'],
+        ['19', 'TIMESTAMP_IN_FUTURE'],
+        ['20', 'TIMESTAMP_TOO_OLD'],
       ],
     );
     const r = got.rejects[2];
