@@ -33,3 +33,19 @@ export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs = 10_000,
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+/** Waits until `count()` has not changed for `quietMs` (a stream has drained). */
+export async function settle(count: () => number, quietMs = 3000, timeoutMs = 180_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let last = -1;
+  let since = Date.now();
+  while (Date.now() < until) {
+    const c = count();
+    if (c !== last) {
+      last = c;
+      since = Date.now();
+    } else if (Date.now() - since >= quietMs) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`did not settle within ${timeoutMs} ms (last count ${last})`);
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseBarSpec, parseBarSpecs, TickflowError, type BarSpec } from '../core/index.js';
+import { parseKafkaUrl } from '../log/index.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
 
 /**
@@ -29,11 +30,14 @@ export interface Config {
   checkpointInterval: number;
   lakeInterval: number;
   log: string;
+  partitions: number;
+  tradesCodec: 'json' | 'binary';
+  group: string;
   logLevel: string;
   dbMemory: string;
 }
 
-export type CommandName = 'run' | 'replay' | 'serve' | 'bars';
+export type CommandName = 'run' | 'replay' | 'serve' | 'bars' | 'ingest' | 'process';
 
 interface OptionDef<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -46,8 +50,14 @@ interface OptionDef<K extends keyof Config = keyof Config> {
   readonly parse: (raw: string) => Config[K];
 }
 
-const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars'];
+const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars', 'ingest', 'process'];
 const PIPELINE: CommandName[] = ['run', 'replay'];
+/** Commands that shape bars (the processor's settings). */
+const PROCESSING: CommandName[] = ['run', 'replay', 'process'];
+/** Commands that read a source. */
+const SOURCING: CommandName[] = ['run', 'ingest'];
+/** Commands on a log of their own (split deployment). */
+const ON_LOG: CommandName[] = ['run', 'ingest', 'process', 'serve'];
 
 function int(min: number, max: number): (raw: string) => number {
   return (raw) => {
@@ -96,6 +106,20 @@ function parseWindows(raw: string): HoppingWindowSpec[] {
   });
 }
 
+function byteSize(raw: string): string {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)\s*$/i.exec(raw);
+  if (!m) throw new Error('must be a size such as 256MB or 1GB');
+  return `${m[1]}${m[2]}`;
+}
+
+function logUrl(raw: string): string {
+  const u = raw.trim();
+  if (u === 'memory') return u;
+  if (!u.startsWith('kafka://')) throw new Error('must be memory or kafka://host:port[,host:port…]');
+  parseKafkaUrl(u);
+  return u;
+}
+
 function nonEmpty(raw: string): string {
   if (raw.trim() === '') throw new Error('must not be empty');
   return raw;
@@ -108,7 +132,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_DATA_DIR',
     description: 'where the DuckDB file, the Parquet lake and checkpoints live',
     default: './data',
-    commands: ALL,
+    commands: ['run', 'replay', 'serve', 'bars'],
     parse: nonEmpty,
   },
   {
@@ -135,7 +159,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_INTERVALS',
     description: 'bar intervals: time (250ms, 1s, 1m, 5m, 15m, 1h, 1d) and tick:N, vol:X, dollar:X',
     default: '1s,1m,5m,15m,1h,1d',
-    commands: [...PIPELINE, 'serve'],
+    commands: [...PROCESSING, 'serve'],
     parse: (raw) => {
       const specs = parseBarSpecs(raw);
       if (specs.length === 0) throw new Error('needs at least one interval');
@@ -148,7 +172,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_LATENESS',
     description: 'allowed lateness: watermark = max event time - this',
     default: '2s',
-    commands: PIPELINE,
+    commands: PROCESSING,
     parse: (r) => (r === '0' ? 0 : durationMs(r)),
   },
   {
@@ -157,7 +181,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_IDLE_TIMEOUT',
     description: "live mode: a quiet instrument's bar closes at end + lateness + this (wall clock)",
     default: '2s',
-    commands: ['run'],
+    commands: ['run', 'process'],
     parse: durationMs,
   },
   {
@@ -166,7 +190,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_LATE_POLICY',
     description: 'side-output: late trades only go to the late table; revise: also re-emit the bar with revision+1',
     default: 'side-output',
-    commands: PIPELINE,
+    commands: PROCESSING,
     parse: oneOf('side-output', 'revise'),
   },
   {
@@ -175,7 +199,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_WINDOWS',
     description: 'hopping windows SIZE/SLIDE (comma-separated, or none)',
     default: '5m/1m',
-    commands: PIPELINE,
+    commands: PROCESSING,
     parse: parseWindows,
   },
   {
@@ -184,7 +208,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_ALERT_INTERVALS',
     description: 'intervals whose bars are checked for anomalies',
     default: '1m,5m,15m,1h,1d',
-    commands: PIPELINE,
+    commands: PROCESSING,
     parse: (raw) => parseBarSpecs(raw).map((s) => s.name),
   },
   {
@@ -193,7 +217,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_SOURCE',
     description: 'run: sim (simulated live market) or replay (paced replay of --replay files)',
     default: 'sim',
-    commands: ['run'],
+    commands: SOURCING,
     parse: oneOf('sim', 'replay'),
   },
   {
@@ -202,7 +226,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_REPLAY',
     description: 'run: comma-separated files to replay (implies --source replay)',
     default: '',
-    commands: ['run'],
+    commands: SOURCING,
     parse: (raw) =>
       raw
         .split(',')
@@ -215,7 +239,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_FORMAT',
     description: 'input format (default: detected per file; see `tickflow formats`)',
     default: 'auto',
-    commands: PIPELINE,
+    commands: [...PIPELINE, 'ingest'],
     parse: nonEmpty,
   },
   {
@@ -224,7 +248,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_PACE',
     description: 'replay speed: 0 = as fast as possible, N = real time x N',
     default: { run: '60', replay: '0' },
-    commands: PIPELINE,
+    commands: [...PIPELINE, 'ingest'],
     parse: num(0, 1e9),
   },
   {
@@ -233,7 +257,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_INSTRUMENTS',
     description: 'simulator: number of instruments',
     default: '20',
-    commands: ['run'],
+    commands: SOURCING,
     parse: int(1, 1000),
   },
   {
@@ -242,7 +266,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_SEED',
     description: 'simulator: random seed (same seed, same market)',
     default: '42',
-    commands: ['run'],
+    commands: SOURCING,
     parse: int(0, 2 ** 31 - 1),
   },
   {
@@ -251,7 +275,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_RATE',
     description: 'simulator: average trades per second, all instruments together',
     default: '2000',
-    commands: ['run'],
+    commands: SOURCING,
     parse: num(1, 1e7),
   },
   {
@@ -269,7 +293,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_CHECKPOINT_INTERVAL',
     description: 'how often outputs + state are committed together',
     default: '1s',
-    commands: PIPELINE,
+    commands: [...PROCESSING, 'serve'],
     parse: durationMs,
   },
   {
@@ -278,17 +302,54 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_LAKE_INTERVAL',
     description: 'run: how often touched Parquet lake partitions are rewritten (replay writes the lake at the end)',
     default: '1m',
-    commands: ['run'],
+    commands: ['run', 'serve'],
     parse: durationMs,
   },
   {
     key: 'log',
     flag: '--log <url>',
     env: 'TICKFLOW_LOG',
-    description: 'the log: memory (embedded)',
+    description:
+      'the log: memory (embedded, one process) or kafka://host:port[,host:port][?prefix=&partitions=&replication=] (ingest, process and serve need kafka)',
     default: 'memory',
-    commands: PIPELINE,
-    parse: oneOf('memory'),
+    commands: [...PIPELINE, ...ON_LOG],
+    parse: logUrl,
+  },
+  {
+    key: 'partitions',
+    flag: '--partitions <n>',
+    env: 'TICKFLOW_PARTITIONS',
+    description: 'kafka: partitions of the topics tickflow creates (existing topics are checked, not changed)',
+    default: '12',
+    commands: ON_LOG,
+    parse: int(1, 10_000),
+  },
+  {
+    key: 'tradesCodec',
+    flag: '--trades-codec <codec>',
+    env: 'TICKFLOW_TRADES_CODEC',
+    description: 'kafka: how trades are encoded on the trades topic: json (readable by any Kafka tool) or binary (compact, faster)',
+    default: 'json',
+    commands: ['run', 'ingest', 'process'],
+    parse: oneOf('json', 'binary'),
+  },
+  {
+    key: 'group',
+    flag: '--group <name>',
+    env: 'TICKFLOW_GROUP',
+    description: 'kafka: consumer group of the process instances that share the trades partitions',
+    default: 'process',
+    commands: ['run', 'process'],
+    parse: nonEmpty,
+  },
+  {
+    key: 'dbMemory',
+    flag: '--db-memory <size>',
+    env: 'TICKFLOW_DB_MEMORY',
+    description: "DuckDB's memory limit, e.g. 256MB or 1GB; it spills to disk beyond it",
+    default: { run: '256MB', replay: '512MB', serve: '256MB', bars: '256MB' },
+    commands: ['run', 'replay', 'serve', 'bars'],
+    parse: byteSize,
   },
   {
     key: 'logLevel',

@@ -8,6 +8,7 @@ import { attributeName, describeDefault, optionsFor, resolveConfig, type Command
 import { exportBars } from './commands/bars.js';
 import { formatSummary, replay } from './commands/replay.js';
 import { run } from './commands/run.js';
+import { ingest, processPart, runSplitInOne, servePart, type SplitPart } from './commands/split.js';
 import { VERSION, WEB_DIR } from './version.js';
 import { existsSync } from 'node:fs';
 
@@ -59,7 +60,8 @@ export function buildProgram(): Command {
     try {
       const cfg = resolveConfig('run', givenFlags(cmd, 'run'));
       logger = createLogger({ level: cfg.logLevel });
-      const p = await run(cfg, logger);
+      const kafka = cfg.log !== 'memory';
+      const p = kafka ? await runSplitInOne(cfg, logger) : await run(cfg, logger);
       const what =
         cfg.source === 'sim'
           ? `simulated market: ${cfg.instruments} instruments, ~${cfg.rate} trades/s (seed ${cfg.seed})`
@@ -68,7 +70,7 @@ export function buildProgram(): Command {
         [
           `tickflow ${VERSION} running`,
           `  source     ${what}`,
-          `  pipeline   embedded log → bars ${cfg.intervals.map((s) => s.name).join(',')} + indicators, windows, alerts`,
+          `  pipeline   ${kafka ? `Kafka log ${cfg.log} (ingest → process → serve in one process)` : 'embedded log'} → bars ${cfg.intervals.map((s) => s.name).join(',')} + indicators, windows, alerts`,
           `  store      ${cfg.dataDir}/tickflow.duckdb, Parquet lake in ${cfg.dataDir}/lake`,
           `  dashboard  ${p.url}/`,
           `  API        ${p.url}/api  (OpenAPI: ${p.url}/docs, live: ${p.url.replace(/^http/, 'ws')}/ws, metrics: ${p.url}/metrics)`,
@@ -115,13 +117,67 @@ export function buildProgram(): Command {
   });
 
   addConfigOptions(
-    program.command('serve').description('serve the API and dashboard over an existing data dir (no pipeline)'),
+    program
+      .command('ingest')
+      .description('split deployment: read the sources (simulated market or replay files) into the Kafka trades topic'),
+    'ingest',
+  ).action(async (_o, cmd: Command) => {
+    let logger: Logger | undefined;
+    try {
+      const cfg = resolveConfig('ingest', givenFlags(cmd, 'ingest'));
+      logger = createLogger({ level: cfg.logLevel });
+      const part = await ingest(cfg, logger);
+      const what =
+        cfg.source === 'sim'
+          ? `simulated market: ${cfg.instruments} instruments, ~${cfg.rate} trades/s`
+          : `${cfg.replay.length} replay file(s)`;
+      process.stdout.write(`tickflow ${VERSION} ingest: ${what} → ${cfg.log} (trades codec ${cfg.tradesCodec})\n`);
+      await untilDone(part, logger);
+    } catch (e) {
+      fail(e, logger);
+    }
+  });
+
+  addConfigOptions(
+    program
+      .command('process')
+      .description('split deployment: trades topic → bars, indicators, alerts, windows (run several: they share the partitions)'),
+    'process',
+  ).action(async (_o, cmd: Command) => {
+    let logger: Logger | undefined;
+    try {
+      const cfg = resolveConfig('process', givenFlags(cmd, 'process'));
+      logger = createLogger({ level: cfg.logLevel });
+      const part = await processPart(cfg, logger);
+      process.stdout.write(
+        `tickflow ${VERSION} process: group ${cfg.group} on ${cfg.log}, bars ${cfg.intervals.map((i) => i.name).join(',')}\n`,
+      );
+      await untilDone(part, logger);
+    } catch (e) {
+      fail(e, logger);
+    }
+  });
+
+  addConfigOptions(
+    program
+      .command('serve')
+      .description(
+        'serve the API and dashboard: over an existing data dir (no pipeline), or with --log kafka://… also store what `process` produces',
+      ),
     'serve',
   ).action(async (_o, cmd: Command) => {
     let logger: Logger | undefined;
     try {
       const cfg = resolveConfig('serve', givenFlags(cmd, 'serve'));
       logger = createLogger({ level: cfg.logLevel });
+      if (cfg.log !== 'memory') {
+        const part = await servePart(cfg, logger);
+        process.stdout.write(
+          `tickflow ${VERSION} serve: ${cfg.log} → ${cfg.dataDir}/tickflow.duckdb\n  dashboard  ${part.url}/\n  API        ${part.url}/api  (OpenAPI: ${part.url}/docs)\n`,
+        );
+        await untilDone(part, logger);
+        return;
+      }
       const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger, memoryLimit: cfg.dbMemory });
       const app = await createApiServer({
         store,
@@ -206,6 +262,21 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/** Waits for a split part to end by itself (a finished ingest) or on SIGINT/SIGTERM (twice forces). */
+async function untilDone(part: SplitPart, logger: Logger): Promise<void> {
+  let signals = 0;
+  const onSignal = (): void => {
+    if (++signals > 1) process.exit(130);
+    process.stderr.write('stopping… (again to force)\n');
+    void part.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  await part.done;
+  logger.info('done');
+  process.exit(0);
 }
 
 export async function main(argv: readonly string[]): Promise<void> {

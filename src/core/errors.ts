@@ -29,6 +29,9 @@ export const ErrorCodes = {
   IO: { status: 500, retry: true },
   STORE: { status: 500, retry: true },
   LOG_CLOSED: { status: 503, retry: false },
+  LOG_TOPIC: { status: 500, retry: false },
+  LOG_CODEC: { status: 500, retry: false },
+  KAFKA: { status: 503, retry: true },
   UNAVAILABLE: { status: 503, retry: true },
   INTERNAL: { status: 500, retry: false },
 } as const;

@@ -24,6 +24,8 @@ export interface ProduceRecord<T> {
 export interface TopicSpec {
   readonly name: string;
   readonly partitions: number;
+  /** Topic configs for a log that has them (Kafka), e.g. `cleanup.policy: compact`; applied on creation. */
+  readonly config?: Readonly<Record<string, string>>;
 }
 
 export interface TopicPartition {
@@ -43,6 +45,25 @@ export interface ConsumerOptions {
   readonly maxRecords?: number;
 }
 
+export interface PartitionLag extends TopicPartition {
+  /** Offset the next produced record will get (Kafka's log-end offset / last stable offset). */
+  readonly endOffset: number;
+  /** The group's committed offset, or null when the group has committed nothing there yet. */
+  readonly committed: number | null;
+  /** Records not yet committed by the group: endOffset − committed (− the log start offset when nothing is committed). */
+  readonly lag: number;
+}
+
+/**
+ * Told which partitions this consumer gained and lost. The first call carries the initial
+ * assignment. On Kafka, records of a newly assigned partition start at the group's committed
+ * offset, so state derived from that partition must be reset to the matching checkpoint (the
+ * memory log, one process, goes on where the group left off); records of a revoked partition
+ * stop, and its offsets can no longer be committed by this consumer. When the listener returns
+ * a promise, no further records are yielded until it settles.
+ */
+export type AssignmentListener = (assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]) => void | Promise<void>;
+
 export interface LogProducer {
   /** Resolves when the log has accepted the records; waits while the log is full (backpressure). */
   send<T>(topic: string, records: readonly ProduceRecord<T>[]): Promise<void>;
@@ -52,6 +73,10 @@ export interface LogConsumer<T> extends AsyncIterable<LogRecord<T>[]> {
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   committed(): Promise<TopicPartitionOffset[]>;
   assignments(): TopicPartition[];
+  /** Subscribes to assignment changes (rebalances); returns the unsubscribe function. */
+  onAssignmentChange?(listener: AssignmentListener): () => void;
+  /** Per assigned partition: end offset, committed offset and the difference. */
+  lag?(): Promise<PartitionLag[]>;
   close(): Promise<void>;
 }
 
@@ -59,6 +84,35 @@ export interface QueueDepth {
   readonly name: string;
   readonly depth: number;
   readonly capacity: number;
+}
+
+/** Health of a log's connection to its brokers, for /api/stats and logs (the memory log has none). */
+export interface LogStats {
+  /** False from a failed request until the next successful one. */
+  readonly connected: boolean;
+  readonly producer: {
+    /** Bytes of records accepted by `send` and not yet acknowledged; `send` waits while it is at the limit. */
+    readonly bufferedBytes: number;
+    readonly bufferLimitBytes: number;
+    readonly bufferedRecords: number;
+    /** Records acknowledged by the brokers. */
+    readonly sentRecords: number;
+    /** Produce requests tried again after a retriable failure (broker down, leader moved, timeout). */
+    readonly retries: number;
+    /** Failed requests of any kind (produce, fetch, heartbeat, commit, admin), retried or not. */
+    readonly errors: number;
+    readonly lastError: string | null;
+    readonly lastErrorAt: number | null;
+  };
+  readonly consumer: {
+    /** Records that could not be decoded and went to the dead-letter topic, by reason. */
+    readonly deadLettered: number;
+    readonly deadLetteredByReason: Readonly<Record<string, number>>;
+    /** Rebalances seen by this log's consumers. */
+    readonly rebalances: number;
+    /** Consumer sessions restarted after an error (broker down or restarted, lost membership); every attempt counts. */
+    readonly reconnects: number;
+  };
 }
 
 export interface Log {
@@ -69,6 +123,16 @@ export interface Log {
   consumer<T>(opts: ConsumerOptions): LogConsumer<T>;
   /** Records produced but not yet consumed by the slowest group, per topic. */
   depths(): QueueDepth[];
+  /** Partitions of an existing topic (as the log reports it, whatever was asked at creation). */
+  partitionCount?(topic: string): Promise<number>;
+  /**
+   * The newest record of each key in `topic`, read from the start of every partition up to
+   * the end as of the call (a compacted topic's current content). Used to restore operator
+   * state; the topic is read without a consumer group.
+   */
+  readLatest?<T>(topic: string): Promise<Map<string, LogRecord<T>>>;
+  /** Connection health and counters; absent for logs without a connection. */
+  stats?(): LogStats;
   close(): Promise<void>;
 }
 
@@ -80,6 +144,10 @@ export const TOPICS = {
   alerts: 'alerts',
   windows: 'windows',
   late: 'late',
+  /** Bad source records, for the store's rejects table (partitioned deployments). */
+  rejects: 'rejects',
+  /** Operator state checkpoints of `tickflow process`, keyed by group and partition; compacted. */
+  state: 'state',
   deadLetter: 'dead-letter',
 } as const;
 

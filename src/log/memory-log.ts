@@ -1,11 +1,13 @@
 import { TickflowError } from '../core/index.js';
 import {
   partitionFor,
+  type AssignmentListener,
   type ConsumerOptions,
   type Log,
   type LogConsumer,
   type LogProducer,
   type LogRecord,
+  type PartitionLag,
   type ProduceRecord,
   type QueueDepth,
   type TopicPartition,
@@ -91,6 +93,22 @@ export class MemoryLog implements Log {
     }
     this.wake();
     return c;
+  }
+
+  /**
+   * The newest retained record per key. A topic nobody consumes keeps its newest `capacity`
+   * records per partition, so a compacted-style topic (state checkpoints) must not have more
+   * live keys per partition than that.
+   */
+  async partitionCount(topicName: string): Promise<number> {
+    return this.topic(topicName).partitions.length;
+  }
+
+  async readLatest<T>(topicName: string): Promise<Map<string, LogRecord<T>>> {
+    const out = new Map<string, LogRecord<T>>();
+    const t = this.topics.get(topicName);
+    for (const p of t?.partitions ?? []) for (const r of p.records) out.set(r.key, r as LogRecord<T>);
+    return out;
   }
 
   depths(): QueueDepth[] {
@@ -199,6 +217,15 @@ export class MemoryLog implements Log {
     return all.filter((_, i) => i % members.length === idx);
   }
 
+  lag(group: Group, assigned: readonly TopicPartition[]): PartitionLag[] {
+    return assigned.map(({ topic, partition }) => {
+      const p = this.topics.get(topic)?.partitions[partition];
+      const endOffset = p?.next ?? 0;
+      const committed = group.committed.get(tpKey(topic, partition)) ?? null;
+      return { topic, partition, endOffset, committed, lag: Math.max(0, endOffset - (committed ?? p?.base ?? 0)) };
+    });
+  }
+
   commit(group: Group, offsets: readonly TopicPartitionOffset[]): void {
     for (const o of offsets) group.committed.set(tpKey(o.topic, o.partition), o.offset);
   }
@@ -215,6 +242,9 @@ export class MemoryLog implements Log {
 class MemoryConsumer<T> implements LogConsumer<T> {
   private closed = false;
   private readonly max: number;
+  private readonly listeners = new Set<AssignmentListener>();
+  /** The assignment last reported to the listeners. */
+  private reported: TopicPartition[] = [];
 
   constructor(
     private readonly log: MemoryLog,
@@ -226,6 +256,15 @@ class MemoryConsumer<T> implements LogConsumer<T> {
 
   assignments(): TopicPartition[] {
     return this.log.assign(this.group, this as MemoryConsumer<unknown>, this.opts.topics);
+  }
+
+  onAssignmentChange(listener: AssignmentListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async lag(): Promise<PartitionLag[]> {
+    return this.log.lag(this.group, this.assignments());
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -248,7 +287,9 @@ class MemoryConsumer<T> implements LogConsumer<T> {
   async *[Symbol.asyncIterator](): AsyncIterator<LogRecord<T>[]> {
     try {
       while (!this.closed) {
-        const recs = this.log.take(this.group, this.assignments(), this.max);
+        const assigned = this.assignments();
+        if (this.listeners.size > 0) await this.report(assigned);
+        const recs = this.log.take(this.group, assigned, this.max);
         if (recs.length > 0) {
           yield recs as LogRecord<T>[];
           continue;
@@ -259,5 +300,17 @@ class MemoryConsumer<T> implements LogConsumer<T> {
     } finally {
       await this.close();
     }
+  }
+
+  /** Members join and leave at any time; the difference to the last report is the rebalance. */
+  private async report(now: TopicPartition[]): Promise<void> {
+    const key = (tp: TopicPartition): string => tpKey(tp.topic, tp.partition);
+    const before = new Set(this.reported.map(key));
+    const after = new Set(now.map(key));
+    const assigned = now.filter((tp) => !before.has(key(tp)));
+    const revoked = this.reported.filter((tp) => !after.has(key(tp)));
+    this.reported = now;
+    if (assigned.length === 0 && revoked.length === 0) return;
+    for (const l of [...this.listeners]) await l(assigned, revoked);
   }
 }

@@ -207,11 +207,17 @@ export class Processor {
     }
   }
 
-  /** Live mode: closes the bars of quiet instruments by wall-clock time. */
-  advanceTime(nowMs: number, out: ProcessorOutputs): void {
+  /**
+   * Live mode: closes the bars of quiet instruments by wall-clock time. With `recentMs`, only
+   * instruments whose newest trade is at most that old by the wall clock count as live: a
+   * stage that cannot tell a live feed from a replay of history (a Kafka `process`) must not
+   * close a replayed instrument's bars just because its event times are in the past.
+   */
+  advanceTime(nowMs: number, out: ProcessorOutputs, recentMs = Infinity): void {
     const target = nowMs - this.L - this.cfg.idleTimeoutMs;
+    const liveAfter = nowMs - recentMs;
     for (const st of this.states.values()) {
-      if (target > st.wm && st.maxTs > -Infinity) {
+      if (target > st.wm && st.maxTs > -Infinity && st.maxTs >= liveAfter) {
         st.wm = target;
         if (st.wm >= st.nextCheck) this.advance(st, out);
       }
@@ -220,12 +226,22 @@ export class Processor {
 
   /** End of input (a replay finished): every open time bar becomes final. */
   finish(out: ProcessorOutputs): void {
-    for (const st of this.states.values()) {
-      st.wm = Infinity;
-      this.finalizeUpTo(st, Infinity, out);
-      st.lateBefore = Infinity;
-      st.nextCheck = Infinity;
+    for (const st of this.states.values()) this.finishState(st, out);
+  }
+
+  /** End of input for some instruments only (one source of several ended); unknown ids are ignored. */
+  finishInstruments(ids: Iterable<string>, out: ProcessorOutputs): void {
+    for (const id of ids) {
+      const st = this.states.get(id);
+      if (st) this.finishState(st, out);
     }
+  }
+
+  private finishState(st: InstrumentState, out: ProcessorOutputs): void {
+    st.wm = Infinity;
+    this.finalizeUpTo(st, Infinity, out);
+    st.lateBefore = Infinity;
+    st.nextCheck = Infinity;
   }
 
   /** Open bars changed since the previous call, as interim (non-final) bars. */

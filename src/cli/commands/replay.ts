@@ -56,6 +56,12 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
     if (!existsSync(p)) throw new TickflowError('IO', `input file not found: ${p}`);
     if (!statSync(p).isFile()) throw new TickflowError('IO', `not a file: ${p}`);
   }
+  if (cfg.log !== 'memory') {
+    throw new TickflowError(
+      'USAGE',
+      `tickflow replay runs on the embedded log; through Kafka, replay with \`tickflow ingest --source replay --replay <files> --log ${cfg.log}\` beside \`tickflow process\` and \`tickflow serve\``,
+    );
+  }
   const format = checkFormat(cfg.format);
   const started = Date.now();
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger: opts.logger, memoryLimit: cfg.dbMemory });
@@ -73,6 +79,8 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       storeTrades: cfg.storeTrades,
       publish: false,
       expectedEnds: paths.length,
+      // Export the lake in the background as the replay goes, so the export after it covers only the tail.
+      lakeIntervalMs: 10_000,
     });
     let positions: Record<string, SourcePosition> | undefined;
     if (opts.fresh) await store.deleteCheckpoint(id);

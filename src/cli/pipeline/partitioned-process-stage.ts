@@ -1,0 +1,314 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { TickflowError, type Bar, type Reject } from '../../core/index.js';
+import { TOPICS, type Log, type LogConsumer, type LogProducer, type LogRecord, type TopicPartition } from '../../log/index.js';
+import type { Logger } from '../../obs/index.js';
+import { RateMeter } from '../../obs/index.js';
+import { Processor, ProcessorOutputs, type ProcessorConfig, type ProcessorSnapshot } from '../../stream/index.js';
+import type { TradeRecord } from './trade-records.js';
+
+/**
+ * `tickflow process` on a partitioned log (Kafka): trades topic → one `Processor` per
+ * assigned partition → output topics (bars, indicators, alerts, windows, late, rejects).
+ *
+ * Exactly-once effect without transactions:
+ * - Each partition's operator state is checkpointed to the compacted `state` topic, keyed by
+ *   `<group>/<partition>`, together with the offset of the next trade record it has not
+ *   seen. A checkpoint is written only after every output derived from the records before
+ *   that offset has been acknowledged by the log; the group's offset is committed after it.
+ * - A partition that is (re)assigned — start, restart after a kill, rebalance — restores the
+ *   newest checkpoint and skips records below its offset (the committed offset may lag it).
+ * - Records after the checkpoint are processed again, so their outputs may be produced twice.
+ *   Processing is deterministic per partition and every output is keyed (bars by instrument,
+ *   interval, start), so the store's upserts make the duplicates harmless: none lost, none
+ *   doubled in the result.
+ *
+ * Why a changelog topic, not the store: with the embedded store (one DuckDB file, one
+ * process), N process instances on N hosts cannot share it; Kafka is the one thing they all
+ * reach. The state is gzipped JSON (a partition's state grows with its instruments).
+ */
+export interface PartitionedProcessOptions {
+  readonly log: Log;
+  /** Consumer group; also the prefix of the state keys. */
+  readonly group: string;
+  readonly processorConfig: ProcessorConfig;
+  readonly logger: Logger;
+  readonly checkpointIntervalMs: number;
+  /** Interim bar updates and idle closing run on this period (ms). */
+  readonly liveTickMs: number;
+  /**
+   * Idle close applies only to instruments whose newest trade is at most this old by the
+   * wall clock: a replay of history through Kafka must close bars by event time only.
+   */
+  readonly liveWindowMs: number;
+  /** Publish interim (open) bar updates after each batch of records. */
+  readonly publishInterim: boolean;
+  readonly maxRecords?: number;
+  readonly now?: () => number;
+}
+
+interface PartitionStageState {
+  alerts: number;
+  rejectsByReason: Record<string, number>;
+  endedSources: string[];
+}
+
+/** A partition's checkpoint on the state topic. */
+export interface PartitionCheckpoint {
+  readonly v: 1;
+  /** The next trades-topic offset the state has not seen. */
+  readonly offset: number;
+  readonly processor: ProcessorSnapshot;
+  readonly stage: PartitionStageState;
+  readonly updatedAt: number;
+}
+
+class PartitionTask {
+  readonly outputs = new ProcessorOutputs();
+  /** The next offset to process; records below it are already in the state. */
+  nextOffset = 0;
+  /** Offset of the last checkpoint written. */
+  checkpointed = -1;
+  readonly state: PartitionStageState = { alerts: 0, rejectsByReason: {}, endedSources: [] };
+
+  constructor(
+    readonly partition: number,
+    readonly processor: Processor,
+  ) {}
+}
+
+/** Output sends not yet acknowledged before the stage waits for the oldest. */
+const MAX_IN_FLIGHT = 256;
+
+export function stateKey(group: string, partition: number): string {
+  return `${group}/${partition}`;
+}
+
+export function encodeCheckpoint(cp: PartitionCheckpoint): string {
+  return gzipSync(JSON.stringify(cp)).toString('base64');
+}
+
+export function decodeCheckpoint(s: string): PartitionCheckpoint {
+  const cp = JSON.parse(gunzipSync(Buffer.from(s, 'base64')).toString('utf8')) as PartitionCheckpoint;
+  if (cp.v !== 1 || !Number.isSafeInteger(cp.offset)) throw new TickflowError('LOG_CODEC', 'state checkpoint: not a v1 checkpoint');
+  return cp;
+}
+
+export class PartitionedProcessStage {
+  readonly meter = new RateMeter();
+  private readonly tasks = new Map<number, PartitionTask>();
+  private inFlight: Promise<void>[] = [];
+  private readonly producer: LogProducer;
+  private consumer: LogConsumer<TradeRecord> | undefined;
+  private lastCheckpoint: number;
+  private readonly now: () => number;
+  private failure: unknown;
+  checkpoints = 0;
+  restores = 0;
+  /** Records skipped because a restored checkpoint already covered them. */
+  skipped = 0;
+
+  constructor(private readonly o: PartitionedProcessOptions) {
+    this.producer = o.log.producer();
+    this.now = o.now ?? Date.now;
+    this.lastCheckpoint = this.now();
+  }
+
+  /** Partitions this instance processes now. */
+  partitions(): number[] {
+    return [...this.tasks.keys()].sort((a, b) => a - b);
+  }
+
+  /** Sum of the partition processors' counters and watermarks, for stats. */
+  processors(): Processor[] {
+    return [...this.tasks.values()].map((t) => t.processor);
+  }
+
+  stageTotals(): PartitionStageState {
+    const out: PartitionStageState = { alerts: 0, rejectsByReason: {}, endedSources: [] };
+    for (const t of this.tasks.values()) {
+      out.alerts += t.state.alerts;
+      for (const [k, v] of Object.entries(t.state.rejectsByReason)) out.rejectsByReason[k] = (out.rejectsByReason[k] ?? 0) + v;
+      for (const s of t.state.endedSources) if (!out.endedSources.includes(s)) out.endedSources.push(s);
+    }
+    return out;
+  }
+
+  async run(signal?: AbortSignal): Promise<void> {
+    const consumer = this.o.log.consumer<TradeRecord>({
+      group: this.o.group,
+      topics: [TOPICS.trades],
+      maxRecords: this.o.maxRecords ?? 512,
+    });
+    this.consumer = consumer;
+    if (!consumer.onAssignmentChange) throw new TickflowError('INTERNAL', `log ${this.o.log.url} does not report partition assignments`);
+    consumer.onAssignmentChange((assigned, revoked) => this.onAssignment(assigned, revoked));
+    const tick = setInterval(() => void this.liveTick(), this.o.liveTickMs);
+    const onAbort = (): void => void consumer.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const records of consumer) {
+        if (this.failure) throw this.failure;
+        const touched = new Set<PartitionTask>();
+        for (const rec of records) {
+          const task = this.tasks.get(rec.partition) ?? (await this.assign(rec.partition));
+          if (rec.offset < task.nextOffset) {
+            this.skipped++;
+            continue;
+          }
+          await this.handle(task, rec);
+          task.nextOffset = rec.offset + 1;
+          touched.add(task);
+        }
+        for (const t of touched) await this.emit(t, this.o.publishInterim);
+        if (this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) await this.checkpointAll();
+      }
+    } finally {
+      clearInterval(tick);
+      signal?.removeEventListener('abort', onAbort);
+      await consumer.close();
+    }
+  }
+
+  private async handle(task: PartitionTask, rec: LogRecord<TradeRecord>): Promise<void> {
+    const v = rec.value;
+    if (v.kind === 'trades') {
+      task.processor.process(v.batch, task.outputs);
+      this.meter.mark(v.batch.length);
+    } else if (v.kind === 'end') {
+      task.processor.finishInstruments(v.instruments, task.outputs);
+      if (!task.state.endedSources.includes(v.source)) task.state.endedSources.push(v.source);
+    } else {
+      for (const r of v.rejects) task.state.rejectsByReason[r.reason] = (task.state.rejectsByReason[r.reason] ?? 0) + 1;
+      await this.send(TOPICS.rejects, v.rejects, (r: Reject) => r.source);
+    }
+  }
+
+  /** Produces a task's drained outputs (and, live, its interim bars) to the output topics. */
+  private async emit(task: PartitionTask, interim: boolean): Promise<void> {
+    const d = task.outputs.drain();
+    task.state.alerts += d.alerts.length;
+    const bars: Bar[] = d.bars;
+    if (interim) task.processor.collectInterim(bars);
+    await Promise.all([
+      this.send(TOPICS.bars, bars, (b) => b.instrument),
+      this.send(TOPICS.indicators, d.indicators, (x) => x.instrument),
+      this.send(TOPICS.alerts, d.alerts, (x) => x.instrument),
+      this.send(TOPICS.windows, d.windows, (x) => x.instrument),
+      this.send(TOPICS.late, d.late, (x) => x.instrument),
+    ]);
+  }
+
+  /**
+   * Sends are pipelined (the log keeps their order): a checkpoint waits for all of them
+   * (`drainSends`), and beyond MAX_IN_FLIGHT the oldest is awaited, bounding memory.
+   */
+  private async send<T>(topic: string, values: readonly T[], key: (v: T) => string): Promise<void> {
+    if (values.length === 0) return;
+    const p = this.producer.send(
+      topic,
+      values.map((value) => ({ key: key(value), value })),
+    );
+    p.catch((e: unknown) => (this.failure ??= e));
+    this.inFlight.push(p);
+    if (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();
+  }
+
+  /** Waits until every output sent so far is acknowledged (before a checkpoint may cover it). */
+  private async drainSends(): Promise<void> {
+    const all = this.inFlight;
+    this.inFlight = [];
+    await Promise.all(all);
+    if (this.failure) throw this.failure;
+  }
+
+  private async liveTick(): Promise<void> {
+    try {
+      const now = this.now();
+      for (const t of this.tasks.values()) {
+        t.processor.advanceTime(now, t.outputs, this.o.liveWindowMs);
+        await this.emit(t, false);
+      }
+    } catch (e) {
+      this.failure ??= e;
+    }
+  }
+
+  private newTask(partition: number): PartitionTask {
+    return new PartitionTask(partition, new Processor(this.o.processorConfig));
+  }
+
+  /** Builds a partition's task from its newest checkpoint (or empty). */
+  private async assign(partition: number, checkpoints?: Map<string, LogRecord<string>>): Promise<PartitionTask> {
+    const cps = checkpoints ?? (await this.readCheckpoints());
+    const task = this.newTask(partition);
+    const rec = cps.get(stateKey(this.o.group, partition));
+    if (rec) {
+      const cp = decodeCheckpoint(rec.value);
+      task.processor.restore(cp.processor);
+      Object.assign(task.state, cp.stage);
+      task.nextOffset = cp.offset;
+      task.checkpointed = cp.offset;
+      this.restores++;
+      this.o.logger.info(
+        { partition, offset: cp.offset, instruments: cp.processor.instruments.length },
+        'partition restored from its checkpoint',
+      );
+    }
+    this.tasks.set(partition, task);
+    return task;
+  }
+
+  private async readCheckpoints(): Promise<Map<string, LogRecord<string>>> {
+    const log = this.o.log;
+    if (!log.readLatest) throw new TickflowError('INTERNAL', `log ${log.url} cannot read the state topic`);
+    return log.readLatest<string>(TOPICS.state);
+  }
+
+  private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
+    for (const tp of revoked) {
+      if (tp.topic !== TOPICS.trades) continue;
+      const task = this.tasks.get(tp.partition);
+      if (!task) continue;
+      // Hand over cleanly: a final checkpoint, so the new owner redoes as little as possible.
+      try {
+        await this.emit(task, false);
+        await this.writeCheckpoints([task]);
+      } catch (e) {
+        this.o.logger.warn({ err: e, partition: tp.partition }, 'checkpoint on revoke failed; the new owner resumes from the previous one');
+      }
+      this.tasks.delete(tp.partition);
+    }
+    const mine = assigned.filter((tp) => tp.topic === TOPICS.trades && !this.tasks.has(tp.partition));
+    if (mine.length > 0) {
+      const cps = await this.readCheckpoints();
+      for (const tp of mine) await this.assign(tp.partition, cps);
+    }
+    this.o.logger.info({ partitions: this.partitions(), revoked: revoked.map((t) => t.partition) }, 'partitions assigned');
+  }
+
+  /** Checkpoints every partition that moved since its last checkpoint, then commits the group's offsets. */
+  async checkpointAll(): Promise<void> {
+    this.lastCheckpoint = this.now();
+    const moved = [...this.tasks.values()].filter((t) => t.nextOffset !== t.checkpointed);
+    if (moved.length === 0) return;
+    for (const t of moved) await this.emit(t, false);
+    await this.writeCheckpoints(moved);
+    await this.consumer?.commit(moved.map((t) => ({ topic: TOPICS.trades, partition: t.partition, offset: t.nextOffset })));
+  }
+
+  private async writeCheckpoints(tasks: readonly PartitionTask[]): Promise<void> {
+    const records = tasks.map((t) => ({
+      key: stateKey(this.o.group, t.partition),
+      value: encodeCheckpoint({ v: 1, offset: t.nextOffset, processor: t.processor.toJSON(), stage: t.state, updatedAt: this.now() }),
+    }));
+    // Every output of these records must be acknowledged before the checkpoint that covers them.
+    await this.drainSends();
+    await this.producer.send(TOPICS.state, records);
+    for (const t of tasks) t.checkpointed = t.nextOffset;
+    this.checkpoints += tasks.length;
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}

@@ -1,0 +1,183 @@
+import type { Alert, Bar, IndicatorSet, LateTrade, Reject, WindowStats } from '../../core/index.js';
+import { TOPICS, type Log, type LogConsumer, type LogRecord, type TopicPartitionOffset } from '../../log/index.js';
+import type { Logger } from '../../obs/index.js';
+import { RateMeter } from '../../obs/index.js';
+import { WriteBuffer, type PackedWrite, type Store } from '../../store/index.js';
+import type { LiveHub } from './live-hub.js';
+
+/** The topics `process` writes and the sink stores. */
+export const OUTPUT_TOPICS = [TOPICS.bars, TOPICS.indicators, TOPICS.alerts, TOPICS.windows, TOPICS.late, TOPICS.rejects] as const;
+
+type OutputValue = Bar | IndicatorSet | Alert | WindowStats | LateTrade | Reject;
+
+export interface SinkStageOptions {
+  readonly log: Log;
+  readonly store: Store;
+  readonly logger: Logger;
+  /** Fed with bars (interim and final), alerts and windows as they arrive, for the API. */
+  readonly hub?: LiveHub;
+  readonly group?: string;
+  readonly checkpointIntervalMs: number;
+  readonly now?: () => number;
+}
+
+/** Offsets as `topic/partition` → next offset, the form stored in the checkpoint's positions. */
+type Positions = Record<string, number>;
+
+const tpKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/**
+ * Output topics → store (and the API's live feed): the one writer of the embedded store in a
+ * split deployment, which is why `tickflow serve` runs it. Each commit writes the buffered
+ * rows and the next offset of every partition in one store transaction; a restart skips
+ * records below the stored offsets (Kafka's committed offsets, committed after the store,
+ * may lag them). Duplicates that `process` produced after a crash are keyed upserts.
+ */
+export class SinkStage {
+  readonly meter = new RateMeter();
+  readonly storeMeter = new RateMeter();
+  commits = 0;
+  rowsWritten = 0;
+  lastCommitAt: number | null = null;
+  /** Interim bars seen (live only, never stored). */
+  interim = 0;
+  private readonly buffer = new WriteBuffer();
+  private positions: Positions = {};
+  private dirty = false;
+  private consumer: LogConsumer<OutputValue> | undefined;
+  private lastCheckpoint: number;
+  private readonly now: () => number;
+  private readonly id: string;
+
+  constructor(private readonly o: SinkStageOptions) {
+    this.now = o.now ?? Date.now;
+    this.lastCheckpoint = this.now();
+    this.id = `sink:${o.group ?? 'sink'}`;
+  }
+
+  lag(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    return this.consumer?.lag?.() ?? Promise.resolve([]);
+  }
+
+  async run(signal?: AbortSignal): Promise<void> {
+    const cp = await this.o.store.loadCheckpoint(this.id);
+    if (cp) this.positions = JSON.parse(cp.positions) as Positions;
+    const consumer = this.o.log.consumer<OutputValue>({ group: this.o.group ?? 'sink', topics: [...OUTPUT_TOPICS], maxRecords: 4096 });
+    this.consumer = consumer;
+    const onAbort = (): void => void consumer.close();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setInterval(
+      () => {
+        if (this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) this.flushSoon();
+      },
+      Math.max(50, Math.min(1000, this.o.checkpointIntervalMs)),
+    );
+    try {
+      for await (const records of consumer) {
+        for (const r of records) this.handle(r);
+        if (this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs || this.buffer.rows >= 200_000) await this.checkpoint();
+      }
+      await this.checkpoint();
+    } finally {
+      clearInterval(timer);
+      signal?.removeEventListener('abort', onAbort);
+      await consumer.close();
+    }
+  }
+
+  /** Checkpoints run one at a time, in the order they were asked for. */
+  private chain: Promise<void> = Promise.resolve();
+  private queued = false;
+
+  /** A quiet stream still gets its last rows stored within the checkpoint interval. */
+  private flushSoon(): void {
+    if (this.queued) return;
+    this.checkpoint().catch((e: unknown) => this.o.logger.error({ err: e }, 'sink: checkpoint failed'));
+  }
+
+  private handle(r: LogRecord<OutputValue>): void {
+    const key = tpKey(r.topic, r.partition);
+    if (r.offset < (this.positions[key] ?? 0)) return;
+    this.positions[key] = r.offset + 1;
+    this.dirty = true;
+    this.meter.mark(1);
+    const v = r.value;
+    const hub = this.o.hub;
+    switch (r.topic) {
+      case TOPICS.bars: {
+        const b = v as Bar;
+        if (b.final) this.buffer.addBars([b]);
+        else this.interim++;
+        hub?.publish({ type: 'bar', bar: b });
+        break;
+      }
+      case TOPICS.indicators:
+        this.buffer.addIndicators([v as IndicatorSet]);
+        break;
+      case TOPICS.alerts:
+        this.buffer.addAlerts([v as Alert]);
+        hub?.publish({ type: 'alert', alert: v as Alert });
+        break;
+      case TOPICS.windows:
+        this.buffer.addWindows([v as WindowStats]);
+        hub?.publish({ type: 'window', window: v as WindowStats });
+        break;
+      case TOPICS.late:
+        this.buffer.addLate([v as LateTrade]);
+        break;
+      case TOPICS.rejects:
+        this.buffer.addRejects([v as Reject]);
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Stores the buffered rows with the offsets they bring the store up to, then commits them to the log. */
+  checkpoint(): Promise<void> {
+    this.queued = true;
+    const p = this.chain.then(() => {
+      this.queued = false;
+      return this.doCheckpoint();
+    });
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private async doCheckpoint(): Promise<void> {
+    this.lastCheckpoint = this.now();
+    if (!this.dirty) return;
+    this.dirty = false;
+    const rows = this.buffer.rows;
+    const positions = { ...this.positions };
+    const write: PackedWrite = this.buffer.take({ id: this.id, positions: JSON.stringify(positions), state: '{}', updatedAt: this.now() });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.o.store.commit(write);
+        break;
+      } catch (e) {
+        if (attempt >= 5) throw e;
+        this.o.logger.warn({ err: e, attempt }, 'sink: store commit failed; retrying (the write is kept)');
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+    this.commits++;
+    this.rowsWritten += rows;
+    this.storeMeter.mark(rows);
+    this.lastCommitAt = this.now();
+    const offsets: TopicPartitionOffset[] = Object.entries(positions).map(([k, offset]) => {
+      const i = k.lastIndexOf('/');
+      return { topic: k.slice(0, i), partition: Number(k.slice(i + 1)), offset };
+    });
+    try {
+      await this.consumer?.commit(offsets);
+    } catch (e) {
+      // The store holds the offsets; the log's copy only saves re-reading after a restart.
+      this.o.logger.warn({ err: e }, 'sink: committing offsets to the log failed; the store has them');
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.close();
+  }
+}
