@@ -1,7 +1,8 @@
 // `tickflow run` with 1,000 simulated instruments for 10 minutes (SOAK_SECONDS to change):
-// RSS sampled every 10 s from /api/stats, to show the peak and that it stays flat.
+// RSS sampled every 10 s from /api/stats, to show the peak and that it stays flat; at the end,
+// how many files the Parquet lake holds (exports add files, compaction bounds them per partition).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +33,7 @@ const child = spawn(
 );
 const samples: { t: number; rss: number; heap: number; rate: number }[] = [];
 const started = Date.now();
+let lake: { files: number; maxPerPartition: number } | undefined;
 try {
   while (Date.now() - started < seconds * 1000) {
     await new Promise((r) => setTimeout(r, 10_000));
@@ -50,6 +52,12 @@ try {
 } finally {
   child.kill('SIGINT');
   await new Promise((r) => child.on('close', r));
+  const perDir = new Map<string, number>();
+  const lakeDir = join(dir, 'lake');
+  const all = existsSync(lakeDir) ? readdirSync(lakeDir, { recursive: true, withFileTypes: true }) : [];
+  const entries = all.filter((e) => e.name.endsWith('.parquet'));
+  for (const e of entries) perDir.set(e.parentPath, (perDir.get(e.parentPath) ?? 0) + 1);
+  lake = { files: entries.length, maxPerPartition: Math.max(0, ...perDir.values()) };
   rmSync(dir, { recursive: true, force: true });
 }
 const third = Math.max(1, Math.floor(samples.length / 3));
@@ -67,6 +75,8 @@ report(
       'mean RSS first third MB': Math.round(mean(firstThird)),
       'mean RSS last third MB': Math.round(mean(lastThird)),
       'peak heap MB': Math.round(Math.max(...samples.map((x) => x.heap))),
+      'lake files': lake?.files ?? 0,
+      'max files per partition': lake?.maxPerPartition ?? 0,
     },
   ],
   [

@@ -11,7 +11,7 @@ import {
   type Reject,
   type WindowStats,
 } from '../core/index.js';
-import { LakeExporter } from './lake.js';
+import { LakeExporter, loadLakeState } from './lake.js';
 import type { PackedWrite } from './packed-write.js';
 import { Queries } from './queries.js';
 import { ScanSlots } from './scan.js';
@@ -61,6 +61,9 @@ function storeError(what: string, e: unknown): TickflowError {
  * Three connections: the writer (commit transactions), the reader (API queries, which see
  * only committed data) and the exporter (lake COPYs, which can take seconds), each running
  * one statement at a time.
+ *
+ * Commits are numbered (`commit_seq` on every row they write, see tables.ts); the lake export
+ * takes the rows up to the last completed commit, so it may run while later commits land.
  */
 export class DuckDbEngine {
   private readonly writeQueue = new SerialQueue();
@@ -68,6 +71,9 @@ export class DuckDbEngine {
   private readonly exportQueue = new SerialQueue();
   private readonly queries: Queries;
   private closed = false;
+  /** The last commit seq handed out, and the last one whose transaction completed. */
+  private lastSeq: number;
+  private committedSeq: number;
 
   private constructor(
     private readonly instance: DuckDBInstance,
@@ -79,8 +85,11 @@ export class DuckDbEngine {
     private readonly lake: LakeExporter,
     private readonly opts: EngineOptions,
     private readonly log: EngineLog,
+    seq: number,
   ) {
     this.queries = new Queries((sql, p) => this.read(sql, p), stats);
+    this.lastSeq = seq;
+    this.committedSeq = seq;
   }
 
   static async open(opts: EngineOptions, log: EngineLog): Promise<DuckDbEngine> {
@@ -120,8 +129,10 @@ export class DuckDbEngine {
       slots.register(writer);
       if (!opts.readOnly) await writer.run('CREATE TEMP TABLE tickflow_dict (i UINTEGER, v VARCHAR)');
       const stats = await SeriesStats.load(reader);
-      const lake = new LakeExporter(resolve(opts.lakeDir), existed);
-      const engine = new DuckDbEngine(instance, slots, writer, reader, exporter, stats, lake, { ...opts, dataDir }, log);
+      const lakeDir = resolve(opts.lakeDir);
+      const lakeState = await loadLakeState(reader, lakeDir);
+      const lake = new LakeExporter(lakeDir, lakeState, !opts.readOnly);
+      const engine = new DuckDbEngine(instance, slots, writer, reader, exporter, stats, lake, { ...opts, dataDir }, log, lakeState.maxSeq);
       log('info', { path, readOnly: opts.readOnly, existed, series: stats.all('bars').length }, 'store opened');
       return engine;
     } catch (e) {
@@ -154,6 +165,7 @@ export class DuckDbEngine {
     this.ensureWritable();
     return this.writeQueue.run(async () => {
       const plans = planWrite(w, this.stats);
+      const seq = ++this.lastSeq;
       if (w.droppedInterim > 0) this.log('warn', { dropped: w.droppedInterim }, 'commit: interim bars are not stored; dropped');
       const con = this.writer;
       const newStats: SeriesStat[] = [];
@@ -166,7 +178,7 @@ export class DuckDbEngine {
         }
         for (const plan of plans) {
           this.slots.set(plan.spec.name, plan.scan);
-          const deltas = await writeTable(con, plan);
+          const deltas = await writeTable(con, plan, seq);
           if (deltas !== undefined) newStats.push(...this.stats.merged(plan.spec.name, deltas));
         }
         if (newStats.length > 0) {
@@ -190,7 +202,8 @@ export class DuckDbEngine {
         for (const name of ['dict', 'series_stats', ...plans.map((p) => p.spec.name)]) this.slots.delete(name);
       }
       this.stats.apply(newStats);
-      for (const plan of plans) this.lake.markDirty(plan.spec.name, plan.partitions);
+      this.committedSeq = seq;
+      for (const plan of plans) this.lake.noteCommit(plan.spec.name, seq);
     });
   }
 
@@ -259,9 +272,11 @@ export class DuckDbEngine {
     this.ensureOpen();
     return this.exportQueue.run(async () => {
       try {
-        const r = await this.lake.export(this.exporter, this.slots);
-        if (r.files > 0) this.log('info', r, 'lake partitions rewritten');
-        return r;
+        const started = Date.now();
+        // Captured before the first await: the commits up to here have completed.
+        const r = await this.lake.export(this.exporter, this.slots, this.committedSeq);
+        if (r.files > 0) this.log('info', { ...r, ms: Date.now() - started }, 'lake exported');
+        return { files: r.files, dir: r.dir };
       } catch (e) {
         throw storeError('lake export failed', e);
       }

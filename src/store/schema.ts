@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TickflowError } from '../core/index.js';
-import { TABLES, q, type TableSpec } from './tables.js';
+import { COMMIT_SEQ, TABLES, q, type TableSpec } from './tables.js';
 
 /**
  * Schema versions, applied in order by a writer that opens an older file. Each step runs
@@ -11,6 +11,10 @@ interface Migration {
   readonly version: number;
   readonly statements: readonly string[];
 }
+
+/** The lake's bookkeeping tables (see version 2 below and lake.ts). */
+export const LAKE_STATE = 'lake_state';
+export const LAKE_REWRITES = 'lake_rewrites';
 
 function createTable(t: TableSpec): string {
   const cols = t.columns.map((c) => `${q(c.name)} ${c.sql}`).join(', ');
@@ -30,6 +34,20 @@ const MIGRATIONS: readonly Migration[] = [
         tbl VARCHAR NOT NULL, instrument VARCHAR NOT NULL, sub VARCHAR NOT NULL,
         first_time BIGINT NOT NULL, last_time BIGINT NOT NULL, last_end BIGINT, last_close DOUBLE, "rows" BIGINT NOT NULL,
         PRIMARY KEY (tbl, instrument, sub))`,
+    ],
+  },
+  {
+    // The incremental lake (lake.ts). Rows stored before this version get commit_seq 0; a file
+    // without a lake_state row gets one full export, as every first export did before.
+    version: 2,
+    statements: [
+      ...TABLES.map((t) => `ALTER TABLE ${t.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`),
+      // The commit seq the lake at `lake` (its resolved path) holds everything up to; one row.
+      `CREATE TABLE ${LAKE_STATE} (lake VARCHAR NOT NULL, commit_seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
+      // Lake partitions whose stored rows a commit replaced or that a compaction is rewriting:
+      // the next export rewrites them whole instead of adding a file. Written in the same
+      // transaction as the change, deleted once an export covering commit_seq is persisted.
+      `CREATE TABLE ${LAKE_REWRITES} (tbl VARCHAR NOT NULL, instrument VARCHAR NOT NULL, date DATE NOT NULL, commit_seq BIGINT NOT NULL)`,
     ],
   },
 ];

@@ -211,6 +211,14 @@ export function tableSpec(name: TableName): TableSpec {
   return t;
 }
 
+/**
+ * Every stored table also has `commit_seq BIGINT`: the number of the commit that wrote the
+ * row (upsert.ts sets it, one constant per commit, which DuckDB stores as a constant segment,
+ * so it costs next to nothing). The lake exports new rows by it (lake.ts). It is not one of
+ * `columns`, so neither queries nor lake files show it.
+ */
+export const COMMIT_SEQ = 'commit_seq';
+
 /** Double-quotes an identifier we defined ourselves (column names like `end` are keywords). */
 export function q(ident: string): string {
   return `"${ident.replaceAll('"', '""')}"`;

@@ -1,8 +1,10 @@
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { partitionSql } from './lake.js';
 import { readNumber, readNumberOrNull, readString } from './row-mappers.js';
+import { LAKE_REWRITES } from './schema.js';
 import type { SeriesDelta } from './series-stats.js';
 import { SqlParams } from './sql-params.js';
-import { q, type TableSpec } from './tables.js';
+import { COMMIT_SEQ, q, type TableSpec } from './tables.js';
 import { statsColumns, type TablePlan } from './write-plan.js';
 
 /**
@@ -11,8 +13,14 @@ import { statsColumns, type TablePlan } from './write-plan.js';
  * Append (no key can collide): `INSERT INTO t SELECT ... FROM tickflow_scan('t')`.
  * Otherwise the rows are staged in a temp table and deduplicated (a key twice in one write
  * keeps its last occurrence for `replace`, its first for `ignore`); then `replace` deletes
- * the stored rows with those keys and inserts, `ignore` inserts only the keys not stored. The conflict check is limited to the write's time range, which DuckDB
- * prunes with min/max zone maps: rows arrive in time order, so it reads a few row groups.
+ * the stored rows with those keys and inserts, `ignore` inserts only the keys not stored. The
+ * conflict check is limited to the write's time range, which DuckDB prunes with min/max zone
+ * maps: rows arrive in time order, so it reads a few row groups.
+ *
+ * Every row written gets the commit's `commit_seq`. A `replace` that finds stored rows first
+ * records their lake partitions in `lake_rewrites` (same transaction): the lake adds new rows
+ * as new files, which is right for appends and `ignore` (stored rows never change), but a
+ * partition whose rows were replaced must be rewritten, or it would keep the old version.
  */
 const STAGE = 'temp.tickflow_stage';
 
@@ -58,12 +66,13 @@ async function rows(con: DuckDBConnection, sql: string, p?: SqlParams): Promise<
 }
 
 /** Writes one table; returns the series deltas for tables that keep series stats. */
-export async function writeTable(con: DuckDBConnection, plan: TablePlan): Promise<SeriesDelta[] | undefined> {
+export async function writeTable(con: DuckDBConnection, plan: TablePlan, commitSeq: number): Promise<SeriesDelta[] | undefined> {
   const { spec } = plan;
   const cols = columnList(spec);
   const select = scanSelect(spec);
+  const seq = `${Math.trunc(commitSeq)}::BIGINT`;
   if (plan.append) {
-    await con.run(`INSERT INTO ${spec.name} (${cols}) SELECT ${cols} FROM (${select})`);
+    await con.run(`INSERT INTO ${spec.name} (${cols}, ${COMMIT_SEQ}) SELECT ${cols}, ${seq} FROM (${select})`);
     return plan.deltas;
   }
 
@@ -75,12 +84,14 @@ export async function writeTable(con: DuckDBConnection, plan: TablePlan): Promis
   const time = q(spec.time);
   const p = new SqlParams();
   let range = '';
+  let stored = '';
   if (spec.key.includes(spec.time)) {
     const [mm] = await rows(con, `SELECT min(${time}), max(${time}) FROM ${STAGE}`);
     const lo = mm?.[0];
     const hi = mm?.[1];
     if (lo !== null && lo !== undefined && hi !== null && hi !== undefined) {
-      range = ` AND t.${time} BETWEEN ${p.bigint(readNumber(lo, 'min'))} AND ${p.bigint(readNumber(hi, 'max'))}`;
+      stored = `t.${time} BETWEEN ${p.bigint(readNumber(lo, 'min'))} AND ${p.bigint(readNumber(hi, 'max'))}`;
+      range = ` AND ${stored}`;
     }
   }
   const match = `${keyMatch(spec)}${range}`;
@@ -97,11 +108,19 @@ export async function writeTable(con: DuckDBConnection, plan: TablePlan): Promis
   }
 
   if (spec.onConflict === 'replace') {
-    await con.run(`DELETE FROM ${spec.name} t USING ${STAGE} st WHERE ${match}`, p.values, p.types);
-    await con.run(`INSERT INTO ${spec.name} (${cols}) SELECT ${cols} FROM ${STAGE}`);
+    // The partitions of the rows about to be replaced; none means there is nothing to delete.
+    const part = partitionSql(spec, 't');
+    const marked = await con.run(
+      `INSERT INTO ${LAKE_REWRITES} SELECT DISTINCT '${spec.name}', ${part.instrument}, ${part.date}, ${seq} FROM ${spec.name} t ` +
+        `WHERE ${stored === '' ? '' : `${stored} AND `}EXISTS (SELECT 1 FROM ${STAGE} st WHERE ${keyMatch(spec)})`,
+      p.values,
+      p.types,
+    );
+    if (marked.rowsChanged > 0) await con.run(`DELETE FROM ${spec.name} t USING ${STAGE} st WHERE ${match}`, p.values, p.types);
+    await con.run(`INSERT INTO ${spec.name} (${cols}, ${COMMIT_SEQ}) SELECT ${cols}, ${seq} FROM ${STAGE}`);
   } else {
     await con.run(
-      `INSERT INTO ${spec.name} (${cols}) SELECT ${columnList(spec, 'st.')} FROM ${STAGE} st WHERE NOT EXISTS (SELECT 1 FROM ${spec.name} t WHERE ${match})`,
+      `INSERT INTO ${spec.name} (${cols}, ${COMMIT_SEQ}) SELECT ${columnList(spec, 'st.')}, ${seq} FROM ${STAGE} st WHERE NOT EXISTS (SELECT 1 FROM ${spec.name} t WHERE ${match})`,
       p.values,
       p.types,
     );

@@ -1,4 +1,4 @@
-import { TickflowError, utcDate } from '../core/index.js';
+import { TickflowError } from '../core/index.js';
 import type { PackedTable, PackedWrite } from './packed-write.js';
 import type { ScanColumn, ScanSource } from './scan.js';
 import type { SeriesDelta, SeriesStats } from './series-stats.js';
@@ -9,8 +9,7 @@ import { tableSpec, type TableSpec } from './tables.js';
  * store's worker thread, so not on the pipeline's):
  * - `append`: every series in the write is strictly ordered and newer than anything stored,
  *   so no key can collide and the rows are a plain append (the replay case, and the fast one);
- * - the series deltas an append adds to `series_stats`;
- * - the lake partitions (instrument, UTC date) the write touches.
+ * - the series deltas an append adds to `series_stats`.
  */
 export interface TablePlan {
   readonly spec: TableSpec;
@@ -18,11 +17,8 @@ export interface TablePlan {
   readonly append: boolean;
   /** Present when `append` and the table keeps series stats. */
   readonly deltas?: SeriesDelta[];
-  /** `<instrument>\u0000<YYYY-MM-DD>`; instrument '' for tables partitioned by date only. */
-  readonly partitions: Set<string>;
 }
 
-const DAY_MS = 86_400_000;
 /** Series keys pack two dictionary indices into one number. */
 const DICT_LIMIT = 2 ** 21;
 
@@ -137,33 +133,6 @@ function analyseSeries(
   return { append: true, deltas };
 }
 
-function partitionsOf(spec: TableSpec, scan: ScanSource, dict: readonly string[]): Set<string> {
-  const time = f64(scan, spec.time);
-  const inst = spec.lakeByInstrument ? u32(scan, 'instrument') : undefined;
-  // Rows of a series are in time order, so consecutive rows mostly share a partition.
-  const days = new Map<number, Set<number>>();
-  let lastInst = -1;
-  let lastDay = NaN;
-  for (let i = 0; i < scan.rows; i++) {
-    const t = time[i] ?? NaN;
-    if (!Number.isFinite(t)) continue;
-    const ix = inst === undefined ? 0 : (inst[i] ?? 0);
-    const day = Math.floor(t / DAY_MS);
-    if (ix === lastInst && day === lastDay) continue;
-    lastInst = ix;
-    lastDay = day;
-    let set = days.get(ix);
-    if (set === undefined) days.set(ix, (set = new Set()));
-    set.add(day);
-  }
-  const out = new Set<string>();
-  for (const [ix, set] of days) {
-    const instrument = inst === undefined ? '' : (dict[ix] ?? '');
-    for (const day of set) out.add(`${instrument}\u0000${utcDate(day * DAY_MS)}`);
-  }
-  return out;
-}
-
 export function planWrite(w: PackedWrite, stats: SeriesStats): TablePlan[] {
   return w.tables
     .filter((t) => t.rows > 0)
@@ -171,8 +140,7 @@ export function planWrite(w: PackedWrite, stats: SeriesStats): TablePlan[] {
       const spec = tableSpec(t.table);
       const scan = toScan(spec, t);
       const { append, deltas } = analyseSeries(spec, scan, w.dict, stats);
-      const partitions = partitionsOf(spec, scan, w.dict);
-      return deltas === undefined ? { spec, scan, append, partitions } : { spec, scan, append, deltas, partitions };
+      return deltas === undefined ? { spec, scan, append } : { spec, scan, append, deltas };
     });
 }
 

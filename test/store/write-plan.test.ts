@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { packWrite } from '../../src/store/packed-write.js';
 import { SeriesStats } from '../../src/store/series-stats.js';
 import { planWrite } from '../../src/store/write-plan.js';
-import { BTC, ETH, MIN, T0, bar, bars, tradeBatch, write } from './fixtures.js';
+import { BTC, ETH, MIN, T0, bar, tradeBatch, write } from './fixtures.js';
 
 /** Stats as the store would hold them: BTC 1m bars stored up to bar 9. */
 const stats = new SeriesStats();
@@ -25,10 +25,4 @@ test('a write is a plain append only when every series is ordered and newer than
   t.id[3] = 1;
   t.ts[3] = t.ts[2] ?? 0;
   assert.deepEqual(appendOf(write({ trades: [t] })), [false]);
-});
-
-test('the plan lists the lake partitions a write touches', () => {
-  const day = 86_400_000;
-  const [plan] = planWrite(packWrite(write({ bars: [...bars(3), { ...bar(0, ETH), start: T0 + 2 * day + 5 }] })), stats);
-  assert.deepEqual([...(plan?.partitions ?? [])].sort(), [`${BTC}\u00002024-03-01`, `${ETH}\u00002024-03-03`]);
 });

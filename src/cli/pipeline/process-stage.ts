@@ -19,7 +19,7 @@ export interface ProcessStageOptions {
   readonly publish: boolean;
   /** Live mode: interim bar updates and idle bar closing run on this period. */
   readonly liveTickMs?: number;
-  /** Rewrite touched lake partitions this often (live mode). */
+  /** Export the lake this often, in the background (the final one is the caller's). */
   readonly lakeIntervalMs?: number;
   /** Number of `end` messages after which the input is complete (finite sources). */
   readonly expectedEnds?: number;
@@ -65,6 +65,7 @@ export class ProcessStage {
   private readonly producer: LogProducer;
   private lastCheckpoint: number;
   private lastLake: number;
+  private lakeRun: Promise<void> | undefined;
   private consumer: LogConsumer<TradesMessage> | undefined;
   private failure: unknown;
   private readonly now: () => number;
@@ -106,10 +107,12 @@ export class ProcessStage {
         await consumer.commit(records.map((r) => ({ topic: r.topic, partition: r.partition, offset: r.offset + 1 })));
         const now = this.now();
         if (now - this.lastCheckpoint >= this.o.checkpointIntervalMs || this.pending.rows >= MAX_PENDING_ROWS) await this.checkpoint();
-        if (this.o.lakeIntervalMs && now - this.lastLake >= this.o.lakeIntervalMs) {
+        if (this.o.lakeIntervalMs && now - this.lastLake >= this.o.lakeIntervalMs && this.lakeRun === undefined) {
           this.lastLake = now;
-          await this.inFlight;
-          await this.exportLake();
+          // Not awaited: the store exports on its own connection, up to its last completed commit.
+          this.lakeRun = this.exportLake().finally(() => {
+            this.lakeRun = undefined;
+          });
         }
         if (this.o.expectedEnds !== undefined && this.state.endedSources.length >= this.o.expectedEnds) break;
       }
@@ -119,6 +122,7 @@ export class ProcessStage {
       }
       await this.checkpoint();
       await this.inFlight;
+      await this.lakeRun;
       if (this.failure) throw this.failure;
     } finally {
       if (tick) clearInterval(tick);
