@@ -266,3 +266,37 @@ test(
     }
   },
 );
+
+test(
+  'a full-speed binary replay over 6 partitions with 1 s checkpoints is stored whole, and process stops promptly',
+  { skip, timeout: 180_000 },
+  async (t) => {
+    // Regression: the producer left records queued with nothing pumping when they arrived just as
+    // the pump emptied its queue, so a checkpoint waited forever for their acknowledgement.
+    const k = target as KafkaTarget;
+    const want = await embedded([KLINES]);
+    const b = tempDir();
+    const s = split(t, k, [KLINES], 6, 'binary');
+    const cfg = s.cfg(b.dir, { checkpointInterval: '1s' });
+    const logger = testLogger();
+    const log = await openSplitLog(cfg, logger);
+    const proc = await processPart(cfg, logger, log);
+    const serve = await servePart(cfg, logger, log);
+    try {
+      const ing = await ingest(cfg, logger, log);
+      await ing.done;
+      await settle(() => serve.sink.meter.total, 3000, 60_000);
+      const stopped = await Promise.race([proc.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
+      assert.ok(stopped, `process did not stop within 30 s: ${JSON.stringify(log.stats?.().producer)}`);
+    } finally {
+      await serve.stop();
+      await log.close();
+    }
+    try {
+      assert.deepEqual(await query(b.dir, BARS_SQL), want.bars);
+    } finally {
+      want.cleanup();
+      b.cleanup();
+    }
+  },
+);

@@ -43,6 +43,8 @@ export class KafkaSender {
   private readonly queue: Queued[] = [];
   private head = 0;
   private pumping: Promise<void> | null = null;
+  /** The previous send's admission to the queue (sends are admitted in call order). */
+  private admission: Promise<void> = Promise.resolve();
   private spaceWaiters: (() => void)[] = [];
   private wakeSleep: (() => void) | null = null;
   private closing = false;
@@ -56,17 +58,15 @@ export class KafkaSender {
   }
 
   /** Encodes with the topic's codec and sends; resolves once the brokers have acknowledged every record (acks=all). */
+  // `async` only so that throws become rejections: everything up to `inOrder` runs synchronously, in call order.
   async send<T>(topic: string, records: readonly ProduceRecord<T>[], codec: Codec<unknown>): Promise<void> {
     this.checkOpen(topic);
     if (records.length === 0) return;
-    const partitions = await this.topics.partitionCount(topic);
     const full = this.topics.full(topic);
     const headers = codecHeaders(codec);
+    // Encoded now: the caller may reuse its objects once `send` has returned.
     const msgs: Message[] = [];
     for (const r of records) {
-      if (r.partition !== undefined && (!Number.isInteger(r.partition) || r.partition < 0 || r.partition >= partitions)) {
-        throw new TickflowError('LOG_TOPIC', `topic ${full} has ${partitions} partition(s); cannot produce to partition ${r.partition}`);
-      }
       let value: Buffer;
       try {
         value = codec.encode(r.value);
@@ -77,19 +77,67 @@ export class KafkaSender {
       if (r.partition !== undefined) msg.partition = r.partition;
       msgs.push(msg);
     }
-    await this.sendMessages(msgs);
+    return this.inOrder(async () => {
+      const partitions = await this.topics.partitionCount(topic);
+      for (const m of msgs) {
+        const p = m.partition;
+        if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= partitions)) {
+          throw new TickflowError('LOG_TOPIC', `topic ${full} has ${partitions} partition(s); cannot produce to partition ${p}`);
+        }
+      }
+      return msgs;
+    });
   }
 
   /** Sends already-encoded messages (the dead-letter path). */
   async sendMessages(msgs: readonly Message[]): Promise<void> {
     this.checkOpen(msgs[0]?.topic ?? '');
+    return this.inOrder(() => Promise.resolve(msgs));
+  }
+
+  /**
+   * Admits sends to the queue in the order they were called, whatever their metadata lookups
+   * and buffer waits take: records of one partition must reach the log in the caller's order
+   * (a later send overtaking one that waits for buffer space reordered an instrument's trades).
+   * Resolves when the brokers have acknowledged every record of this send.
+   */
+  private inOrder(prepare: () => Promise<readonly Message[]>): Promise<void> {
+    const admitted = this.admission.then(async () => {
+      const msgs = await prepare();
+      return this.admit(msgs);
+    });
+    this.admission = admitted.then(
+      () => undefined,
+      () => undefined,
+    );
+    return admitted.then((a) => a.acked);
+  }
+
+  /** Waits for buffer space, then queues the messages; `acked` settles when they are acknowledged. */
+  private async admit(msgs: readonly Message[]): Promise<{ acked: Promise<void> }> {
+    this.checkOpen(msgs[0]?.topic ?? '');
     const sized = msgs.map((msg) => ({ msg, bytes: (msg.key?.length ?? 0) + (msg.value?.length ?? 0) + RECORD_OVERHEAD }));
     const total = sized.reduce((s, m) => s + m.bytes, 0);
     await this.reserve(total, msgs.length);
-    await new Promise<void>((resolve, reject) => {
+    const acked = new Promise<void>((resolve, reject) => {
       const owner: Pending = { remaining: sized.length, failed: false, resolve, reject };
       for (const m of sized) this.queue.push({ ...m, owner });
-      this.pumping ??= this.pump().finally(() => (this.pumping = null));
+      this.kick();
+    });
+    return { acked };
+  }
+
+  /**
+   * Starts the pump unless it runs. A pump that has just found the queue empty is still
+   * `pumping` until its `finally` runs a microtask later; records queued in that gap are
+   * picked up by the restart here (without it they waited for the next send — forever, when
+   * that send was itself waiting for buffer space).
+   */
+  private kick(): void {
+    if (this.pumping) return;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = null;
+      if (this.head < this.queue.length) this.kick();
     });
   }
 
