@@ -33,6 +33,9 @@ import type {
 import { writeTable } from './upsert.js';
 import { dictScan, planWrite } from './write-plan.js';
 
+/** Tries of one commit transaction before its error goes to the caller. */
+const COMMIT_ATTEMPTS = 4;
+
 export interface EngineOptions {
   readonly dataDir: string;
   readonly readOnly: boolean;
@@ -161,50 +164,68 @@ export class DuckDbEngine {
     });
   }
 
+  /**
+   * Stores one write in one transaction. A failed transaction is retried here, a few times with
+   * backoff: on a worker thread the write's columns were transferred to this side, so the
+   * caller has nothing left to resend.
+   */
   async commit(w: PackedWrite): Promise<void> {
     this.ensureWritable();
     return this.writeQueue.run(async () => {
-      const plans = planWrite(w, this.stats);
-      const seq = ++this.lastSeq;
-      if (w.droppedInterim > 0) this.log('warn', { dropped: w.droppedInterim }, 'commit: interim bars are not stored; dropped');
-      const con = this.writer;
-      const newStats: SeriesStat[] = [];
-      await con.run('BEGIN TRANSACTION');
-      try {
-        await con.run('DELETE FROM temp.tickflow_dict');
-        if (w.dict.length > 0) {
-          this.slots.set('dict', dictScan(w.dict));
-          await con.run(`INSERT INTO temp.tickflow_dict SELECT seq, v FROM tickflow_scan('dict')`);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.commitOnce(w);
+          return;
+        } catch (e) {
+          if (attempt >= COMMIT_ATTEMPTS) throw e;
+          this.log('warn', { err: String(e), attempt }, 'store commit failed; retrying (the write is kept)');
+          await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
         }
-        for (const plan of plans) {
-          this.slots.set(plan.spec.name, plan.scan);
-          const deltas = await writeTable(con, plan, seq);
-          if (deltas !== undefined) newStats.push(...this.stats.merged(plan.spec.name, deltas));
-        }
-        if (newStats.length > 0) {
-          this.slots.set('series_stats', statsScan(newStats));
-          await con.run(UPSERT_STATS_SQL);
-        }
-        const cp = w.checkpoint;
-        if (cp !== undefined) {
-          await con.run(
-            'INSERT OR REPLACE INTO checkpoints (id, positions, state, updated_at) VALUES ($1, $2, $3, $4)',
-            [cp.id, cp.positions, cp.state, BigInt(Math.trunc(cp.updatedAt))],
-            [VARCHAR, VARCHAR, VARCHAR, BIGINT],
-          );
-        }
-        await con.run('COMMIT');
-      } catch (e) {
-        // After a failed COMMIT DuckDB has already ended the transaction; ROLLBACK then errors.
-        await con.run('ROLLBACK').catch(() => undefined);
-        throw storeError('commit failed, nothing of this write was stored', e);
-      } finally {
-        for (const name of ['dict', 'series_stats', ...plans.map((p) => p.spec.name)]) this.slots.delete(name);
       }
-      this.stats.apply(newStats);
-      this.committedSeq = seq;
-      for (const plan of plans) this.lake.noteCommit(plan.spec.name, seq);
     });
+  }
+
+  private async commitOnce(w: PackedWrite): Promise<void> {
+    const plans = planWrite(w, this.stats);
+    const seq = ++this.lastSeq;
+    if (w.droppedInterim > 0) this.log('warn', { dropped: w.droppedInterim }, 'commit: interim bars are not stored; dropped');
+    const con = this.writer;
+    const newStats: SeriesStat[] = [];
+    await con.run('BEGIN TRANSACTION');
+    try {
+      await con.run('DELETE FROM temp.tickflow_dict');
+      if (w.dict.length > 0) {
+        this.slots.set('dict', dictScan(w.dict));
+        await con.run(`INSERT INTO temp.tickflow_dict SELECT seq, v FROM tickflow_scan('dict')`);
+      }
+      for (const plan of plans) {
+        this.slots.set(plan.spec.name, plan.scan);
+        const deltas = await writeTable(con, plan, seq);
+        if (deltas !== undefined) newStats.push(...this.stats.merged(plan.spec.name, deltas));
+      }
+      if (newStats.length > 0) {
+        this.slots.set('series_stats', statsScan(newStats));
+        await con.run(UPSERT_STATS_SQL);
+      }
+      const cp = w.checkpoint;
+      if (cp !== undefined) {
+        await con.run(
+          'INSERT OR REPLACE INTO checkpoints (id, positions, state, updated_at) VALUES ($1, $2, $3, $4)',
+          [cp.id, cp.positions, cp.state, BigInt(Math.trunc(cp.updatedAt))],
+          [VARCHAR, VARCHAR, VARCHAR, BIGINT],
+        );
+      }
+      await con.run('COMMIT');
+    } catch (e) {
+      // After a failed COMMIT DuckDB has already ended the transaction; ROLLBACK then errors.
+      await con.run('ROLLBACK').catch(() => undefined);
+      throw storeError('commit failed, nothing of this write was stored', e);
+    } finally {
+      for (const name of ['dict', 'series_stats', ...plans.map((p) => p.spec.name)]) this.slots.delete(name);
+    }
+    this.stats.apply(newStats);
+    this.committedSeq = seq;
+    for (const plan of plans) this.lake.noteCommit(plan.spec.name, seq);
   }
 
   async deleteCheckpoint(id: string): Promise<void> {

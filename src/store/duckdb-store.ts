@@ -46,6 +46,9 @@ export interface DuckDbStoreOptions {
 /** Database files open in this process: DuckDB's lock is per process, so it cannot catch a second opener here. */
 const openFiles = new Set<string>();
 
+/** Writes whose columns went to the worker (see `commit`). */
+const handedOver = new WeakSet<PackedWrite>();
+
 class DuckDbStore implements Store {
   private closing: Promise<void> | undefined;
 
@@ -61,6 +64,11 @@ class DuckDbStore implements Store {
 
   async commit(write: StoreWrite | PackedWrite): Promise<void> {
     const packed = isPackedWrite(write) ? write : packWrite(write);
+    // Its columns are transferred to the worker: posted again they would be empty buffers, and
+    // a message with detached buffers in its transfer list is dropped without an error.
+    if (handedOver.has(packed))
+      throw new TickflowError('INTERNAL', 'this write was already handed to the store; a PackedWrite is committed once');
+    handedOver.add(packed);
     await this.call('commit', [packed], transferables(packed));
   }
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TickflowError, type Bar } from '../../src/core/index.js';
 import { openDuckDbStore, type Store, type StoreWrite } from '../../src/store/index.js';
+import { packWrite } from '../../src/store/packed-write.js';
 import { tempDir } from '../helpers.js';
 import {
   BTC,
@@ -235,6 +236,20 @@ describe('DuckDbStore', () => {
       assert.deepEqual(await store.counts(), { bars: 24, indicators: 12, alerts: 3, windows: 4, late: 3, rejects: 2, trades: 70 });
       await assert.rejects(store.bars({ instrument: BTC, interval: '1m', limit: 5, cursor: '!!' }), { code: 'INVALID_CURSOR' });
     }, true);
+  });
+
+  test('a packed write committed twice is refused at once (its columns went to the worker), not left hanging', async () => {
+    const { dir, cleanup } = tempDir();
+    const store = await openDuckDbStore({ dataDir: dir });
+    try {
+      const packed = packWrite(write({ bars: bars(3) }));
+      await store.commit(packed);
+      await assert.rejects(store.commit(packed), { code: 'INTERNAL', message: /committed once/ });
+      assert.equal((await store.counts()).bars, 3);
+    } finally {
+      await store.close();
+      cleanup();
+    }
   });
 
   test('methods fail with STORE after close', async () => {

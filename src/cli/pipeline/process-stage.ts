@@ -1,4 +1,4 @@
-import { TickflowError, type Alert, type Bar, type SourcePosition, type WindowStats } from '../../core/index.js';
+import { type Alert, type Bar, type SourcePosition, type WindowStats } from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogProducer } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
@@ -213,28 +213,19 @@ export class ProcessStage {
           }
         : undefined,
     );
-    this.inFlight = this.commitWithRetry(write, rows).catch((e: unknown) => {
+    this.inFlight = this.commitWrite(write, rows).catch((e: unknown) => {
       this.failure ??= e;
     });
   }
 
-  private async commitWithRetry(write: PackedWrite, rows: number): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.o.store.commit(write);
-        this.commits++;
-        this.rowsWritten += rows;
-        this.storeMeter.mark(rows);
-        this.lastCommitAt = this.now();
-        this.o.logger.debug({ commits: this.commits, rows, positions: write.checkpoint?.positions }, 'checkpoint committed');
-        return;
-      } catch (e) {
-        const retry = e instanceof TickflowError ? e.canRetry : true;
-        if (!retry || attempt >= 5) throw e;
-        this.o.logger.warn({ err: e, attempt }, 'store commit failed; retrying (nothing is lost: the write is kept)');
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-      }
-    }
+  /** One commit per write: the store retries a failed transaction itself (it holds the columns once handed over). */
+  private async commitWrite(write: PackedWrite, rows: number): Promise<void> {
+    await this.o.store.commit(write);
+    this.commits++;
+    this.rowsWritten += rows;
+    this.storeMeter.mark(rows);
+    this.lastCommitAt = this.now();
+    this.o.logger.debug({ commits: this.commits, rows, positions: write.checkpoint?.positions }, 'checkpoint committed');
   }
 
   private async exportLake(): Promise<void> {

@@ -151,16 +151,8 @@ export class SinkStage {
     const rows = this.buffer.rows;
     const positions = { ...this.positions };
     const write: PackedWrite = this.buffer.take({ id: this.id, positions: JSON.stringify(positions), state: '{}', updatedAt: this.now() });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.o.store.commit(write);
-        break;
-      } catch (e) {
-        if (attempt >= 5) throw e;
-        this.o.logger.warn({ err: e, attempt }, 'sink: store commit failed; retrying (the write is kept)');
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-      }
-    }
+    // The store retries a failed transaction itself: the write's columns may have moved to its worker.
+    await this.o.store.commit(write);
     this.commits++;
     this.rowsWritten += rows;
     this.storeMeter.mark(rows);
