@@ -75,8 +75,16 @@ async function throughput(codec: string): Promise<Row> {
     const serve = await servePart(cfg, logger, log);
     const t0 = performance.now();
     const ing = await ingest(cfg, logger, log);
+    const progress = setInterval(
+      () =>
+        process.stderr.write(
+          `  ${codec}: ingested ${ing.stages.reduce((a, s) => a + s.meter.total, 0)}, stored rows ${serve.sink.rowsWritten}\n`,
+        ),
+      5000,
+    );
     await ing.done;
     const ingested = ing.stages.reduce((a, s) => a + s.meter.total, 0);
+    process.stderr.write(`  ${codec}: ingest done (${ingested} trades)\n`);
     const produceS = (performance.now() - t0) / 1000;
     // Done when the store has the last 1d bar and nothing new arrived for 2 s.
     let last = -1;
@@ -89,6 +97,7 @@ async function throughput(codec: string): Promise<Row> {
       } else if (performance.now() - since > 2000) break;
       await new Promise((r) => setTimeout(r, 50));
     }
+    clearInterval(progress);
     const totalS = (since - t0) / 1000;
     await proc.stop();
     await serve.stop();

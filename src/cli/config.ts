@@ -300,7 +300,8 @@ export const OPTIONS: readonly OptionDef[] = [
     key: 'lakeInterval',
     flag: '--lake-interval <duration>',
     env: 'TICKFLOW_LAKE_INTERVAL',
-    description: 'run: how often touched Parquet lake partitions are rewritten (replay writes the lake at the end)',
+    description:
+      'run, serve: how often the Parquet lake is exported (new files for what was committed since; replay exports every 10 s and at the end)',
     default: '1m',
     commands: ['run', 'serve'],
     parse: durationMs,

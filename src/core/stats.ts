@@ -30,6 +30,19 @@ export const PipelineStatsSchema = Type.Object(
       maxLagMs: Type.Union([Type.Number(), Type.Null()], { description: 'local time minus the slowest instrument watermark' }),
     }),
     queues: Type.Array(Type.Object({ name: Type.String(), depth: Type.Number(), capacity: Type.Number() })),
+    consumerLag: Type.Optional(
+      Type.Array(
+        Type.Object({
+          group: Type.String(),
+          topic: Type.String(),
+          partition: Type.Number(),
+          endOffset: Type.Number(),
+          committed: Type.Union([Type.Number(), Type.Null()]),
+          lag: Type.Number({ description: 'records not yet committed by the group' }),
+        }),
+        { description: 'Kafka: every consumer group of the log, per partition (refreshed every few seconds)' },
+      ),
+    ),
     barsFinal: Type.Record(Type.String(), Type.Number(), { description: 'final bars emitted, per interval' }),
     alerts: Type.Number(),
     store: Type.Object({ commits: Type.Number(), lastCommitAt: Type.Union([Type.Number(), Type.Null()]), rowsWritten: Type.Number() }),

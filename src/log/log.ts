@@ -54,6 +54,12 @@ export interface PartitionLag extends TopicPartition {
   readonly lag: number;
 }
 
+/** A consumer group's position in one partition, as the brokers record it (whichever process runs the group). */
+export interface GroupPartitionLag extends PartitionLag {
+  /** The group's name without the topic prefix. */
+  readonly group: string;
+}
+
 /**
  * Told which partitions this consumer gained and lost. The first call carries the initial
  * assignment. On Kafka, records of a newly assigned partition start at the group's committed
@@ -131,6 +137,12 @@ export interface Log {
    * state; the topic is read without a consumer group.
    */
   readLatest?<T>(topic: string): Promise<Map<string, LogRecord<T>>>;
+  /**
+   * Per consumer group and partition of this log's topics: committed offset, end offset, lag;
+   * every group, not only this process's. Refreshed in the background (the last known answer is
+   * returned at once; empty until the first refresh).
+   */
+  groupLag?(): GroupPartitionLag[];
   /** Connection health and counters; absent for logs without a connection. */
   stats?(): LogStats;
   close(): Promise<void>;

@@ -173,6 +173,36 @@ test('a restarted consumer resumes exactly at the committed offset; committed() 
   );
 });
 
+test("groupLag() reports every group's committed offset and lag per partition, also groups of other processes", { skip }, async (t) => {
+  const log = testLog(t, kafka());
+  await log.ensureTopics([{ name: 'trades', partitions: 2 }]);
+  await log.producer().send(
+    'trades',
+    Array.from({ length: 40 }, (_, i) => ({ key: 'k', value: i, partition: i % 2 })),
+  );
+  // The group runs in "another process": a second log on the same prefix.
+  const committer = testLog(t, kafka(), { topicPrefix: log.options.topicPrefix });
+  const c2 = committer.consumer<number>({ group: 'elsewhere', topics: ['trades'] });
+  await waitFor(() => c2.assignments().length === 2, 20_000, 'assignment');
+  await c2.commit([
+    { topic: 'trades', partition: 0, offset: 15 },
+    { topic: 'trades', partition: 1, offset: 20 },
+  ]);
+  await c2.close();
+  const rows = await waitFor(
+    () => {
+      const l = log.groupLag().filter((r) => r.group === 'elsewhere');
+      return l.length === 2 && l[0]?.committed === 15 ? l : undefined;
+    },
+    20_000,
+    'group lag',
+  );
+  assert.deepEqual(rows, [
+    { group: 'elsewhere', topic: 'trades', partition: 0, endOffset: 20, committed: 15, lag: 5 },
+    { group: 'elsewhere', topic: 'trades', partition: 1, endOffset: 20, committed: 20, lag: 0 },
+  ]);
+});
+
 test('rebalance listeners hear about assigned and revoked partitions; records of new partitions wait for them', { skip }, async (t) => {
   const k = kafka();
   const log = testLog(t, k);

@@ -98,6 +98,7 @@
  * @property {Record<string, number>} rejectsByReason
  * @property {{instruments: number, minEventTime: number|null, maxEventTime: number|null, maxLagMs: number|null}} watermark
  * @property {{name: string, depth: number, capacity: number}[]} queues
+ * @property {{group: string, topic: string, partition: number, endOffset: number, committed: number | null, lag: number}[]} [consumerLag] Kafka only
  * @property {Record<string, number>} barsFinal
  * @property {number} alerts
  * @property {{commits: number, lastCommitAt: number|null, rowsWritten: number}} store

@@ -201,6 +201,7 @@ function splitStats(log: Log, startedAt: number, sink: SinkStage | undefined, ex
     rejectsByReason: {},
     watermark: { instruments: 0, minEventTime: null, maxEventTime: null, maxLagMs: null },
     queues: log.depths().map((d) => ({ name: d.name, depth: d.depth, capacity: d.capacity })),
+    ...(log.groupLag ? { consumerLag: log.groupLag() } : {}),
     barsFinal: {},
     alerts: 0,
     store: { commits: sink?.commits ?? 0, lastCommitAt: sink?.lastCommitAt ?? null, rowsWritten: sink?.rowsWritten ?? 0 },

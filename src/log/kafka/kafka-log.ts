@@ -3,6 +3,7 @@ import { jsonCodec, type Codec } from '../codec.js';
 import {
   TOPICS,
   type ConsumerOptions,
+  type GroupPartitionLag,
   type Log,
   type LogConsumer,
   type LogProducer,
@@ -13,6 +14,7 @@ import {
 } from '../log.js';
 import { clientOptions } from './client-options.js';
 import { KafkaLogConsumer } from './consumer.js';
+import { fetchGroupLag } from './group-lag.js';
 import { KafkaHealth } from './health.js';
 import { resolveKafkaOptions, type KafkaLogOptions, type ResolvedKafkaOptions } from './options.js';
 import { KafkaSender } from './producer.js';
@@ -35,6 +37,9 @@ export class KafkaLog implements Log {
   private readonly sender: KafkaSender;
   private readonly consumers = new Set<KafkaLogConsumer<unknown>>();
   private admin: Admin | undefined;
+  private groupLagCache: GroupPartitionLag[] = [];
+  private groupLagAt = 0;
+  private groupLagInFlight = false;
   private closed = false;
 
   constructor(opts: KafkaLogOptions) {
@@ -43,12 +48,16 @@ export class KafkaLog implements Log {
     this.url = `kafka://${o.brokers.join(',')}`;
     this.health = new KafkaHealth(o.logger, o.bufferMemoryBytes);
     this.topics = new Topics(
-      () => (this.admin ??= new Admin(clientOptions(o))),
+      () => this.adminClient(),
       o,
       this.health,
       () => this.closed,
     );
     this.sender = new KafkaSender(o, this.topics, this.health);
+  }
+
+  private adminClient(): Admin {
+    return (this.admin ??= new Admin(clientOptions(this.options)));
   }
 
   /** Full Kafka topic name of a logical one (with the prefix). */
@@ -109,6 +118,21 @@ export class KafkaLog implements Log {
     }
     for (const [name, depth] of lag) out.push({ name, depth, capacity: 0 });
     return out;
+  }
+
+  groupLag(): GroupPartitionLag[] {
+    const now = Date.now();
+    if (!this.closed && !this.groupLagInFlight && now - this.groupLagAt >= this.options.statsIntervalMs) {
+      this.groupLagInFlight = true;
+      fetchGroupLag(this.adminClient(), this.topics, this.options.topicPrefix)
+        .then((l) => (this.groupLagCache = l))
+        .catch((e: unknown) => this.options.logger.debug({ err: e }, 'kafka: consumer group lag not available'))
+        .finally(() => {
+          this.groupLagInFlight = false;
+          this.groupLagAt = Date.now();
+        });
+    }
+    return this.groupLagCache;
   }
 
   stats(): LogStats {

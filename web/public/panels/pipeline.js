@@ -9,6 +9,39 @@ import { h, setText } from '../dom.js';
 /** @typedef {import('../types.js').PipelineStats} PipelineStats */
 /** @typedef {import('../types.js').StoreStats} StoreStats */
 
+/**
+ * Kafka consumer lag, one row per group and topic: records not yet committed, summed over the
+ * partitions, with the worst partition in the tooltip.
+ * @param {PipelineStats['consumerLag']} rows
+ */
+function consumerLagRows(rows) {
+  if (!rows || rows.length === 0) return [];
+  /** @type {Map<string, {lag: number, worst: number, worstPartition: number, partitions: number}>} */
+  const byTopic = new Map();
+  for (const r of rows) {
+    const k = `${r.group} · ${r.topic}`;
+    const g = byTopic.get(k) ?? { lag: 0, worst: -1, worstPartition: -1, partitions: 0 };
+    g.lag += r.lag;
+    g.partitions++;
+    if (r.lag > g.worst) {
+      g.worst = r.lag;
+      g.worstPartition = r.partition;
+    }
+    byTopic.set(k, g);
+  }
+  return [
+    h('div', { class: 'stat-title' }, 'Consumer lag (Kafka)'),
+    ...[...byTopic].map(([k, g]) =>
+      h(
+        'div',
+        { class: 'stat-row', title: `${g.partitions} partitions; most behind: partition ${g.worstPartition} (${fmtInt(g.worst)})` },
+        h('span', { class: 'stat-k' }, k),
+        h('span', { class: `stat-v ${g.lag > 10_000 ? 'warn' : ''}` }, fmtCompact(g.lag)),
+      ),
+    ),
+  ];
+}
+
 /** @param {HTMLElement} root */
 export function createPipelinePanel(root) {
   const stages = h('div', { class: 'stat-group stages' });
@@ -80,6 +113,7 @@ export function createPipelinePanel(root) {
                 h('span', { class: 'stat-v' }, fmtCompact(q.depth)),
               );
             })),
+        ...consumerLagRows(s.consumerLag),
       );
     },
 
