@@ -81,6 +81,14 @@ export interface LogConsumer<T> extends AsyncIterable<LogRecord<T>[]> {
   assignments(): TopicPartition[];
   /** Subscribes to assignment changes (rebalances); returns the unsubscribe function. */
   onAssignmentChange?(listener: AssignmentListener): () => void;
+  /**
+   * How a partition moves between members of a group. `after-revoke` (the memory log): the new
+   * owner gets it only once the old owner's listeners have finished with the revocation, and
+   * reads on from where the old owner stopped, so the old owner must hand its state over then.
+   * `committed` (Kafka): the old owner hears of the revocation when the new owner may already
+   * be reading, from the group's committed offset; state written on revocation could be late.
+   */
+  readonly handover?: 'after-revoke' | 'committed';
   /** Per assigned partition: end offset, committed offset and the difference. */
   lag?(): Promise<PartitionLag[]>;
   close(): Promise<void>;

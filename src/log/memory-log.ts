@@ -59,6 +59,8 @@ export class MemoryLog implements Log {
   private readonly capacity: number;
   private readonly defaultPartitions: number;
   private waiters: (() => void)[] = [];
+  /** The last send per topic (see `send`). */
+  private readonly sendTails = new Map<string, Promise<void>>();
   private closed = false;
 
   constructor(opts: MemoryLogOptions = {}) {
@@ -151,7 +153,26 @@ export class MemoryLog implements Log {
     for (const f of w) f();
   }
 
-  private async send<T>(topicName: string, records: readonly ProduceRecord<T>[]): Promise<void> {
+  /**
+   * Sends to one topic are appended in call order: a send waiting for space must not be
+   * overtaken by a later one that finds space (that reordered an instrument's trades). Topics
+   * wait independently, so a full output topic never holds up the trades topic.
+   */
+  private send<T>(topicName: string, records: readonly ProduceRecord<T>[]): Promise<void> {
+    const prev = this.sendTails.get(topicName);
+    const p = prev ? prev.then(() => this.append(topicName, records)) : this.append(topicName, records);
+    const tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.sendTails.set(topicName, tail);
+    void tail.then(() => {
+      if (this.sendTails.get(topicName) === tail) this.sendTails.delete(topicName);
+    });
+    return p;
+  }
+
+  private async append<T>(topicName: string, records: readonly ProduceRecord<T>[]): Promise<void> {
     const topic = this.topic(topicName);
     for (const r of records) {
       const pi = r.partition ?? partitionFor(r.key, topic.partitions.length);
@@ -214,7 +235,11 @@ export class MemoryLog implements Log {
       const topic = this.topic(t);
       for (let p = 0; p < topic.partitions.length; p++) all.push({ topic: t, partition: p });
     }
-    return all.filter((_, i) => i % members.length === idx);
+    // A partition another member still holds (its listeners are handling the revocation) is
+    // handed over once they are done: the new owner continues where the old one stopped.
+    const held = new Set<string>();
+    for (const m of members) if (m !== consumer) for (const tp of m.held) held.add(tpKey(tp.topic, tp.partition));
+    return all.filter((tp, i) => i % members.length === idx && !held.has(tpKey(tp.topic, tp.partition)));
   }
 
   lag(group: Group, assigned: readonly TopicPartition[]): PartitionLag[] {
@@ -245,6 +270,9 @@ class MemoryConsumer<T> implements LogConsumer<T> {
   private readonly listeners = new Set<AssignmentListener>();
   /** The assignment last reported to the listeners. */
   private reported: TopicPartition[] = [];
+  /** Partitions other members may not take yet: the reported ones, and while listeners run, the revoked ones too. */
+  held: readonly TopicPartition[] = [];
+  readonly handover = 'after-revoke' as const;
 
   constructor(
     private readonly log: MemoryLog,
@@ -281,6 +309,7 @@ class MemoryConsumer<T> implements LogConsumer<T> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.held = [];
     this.log.leave(this.group, this as MemoryConsumer<unknown>);
   }
 
@@ -311,6 +340,12 @@ class MemoryConsumer<T> implements LogConsumer<T> {
     const revoked = this.reported.filter((tp) => !after.has(key(tp)));
     this.reported = now;
     if (assigned.length === 0 && revoked.length === 0) return;
-    for (const l of [...this.listeners]) await l(assigned, revoked);
+    this.held = [...now, ...revoked];
+    try {
+      for (const l of [...this.listeners]) await l(assigned, revoked);
+    } finally {
+      this.held = now;
+      this.log.wake();
+    }
   }
 }

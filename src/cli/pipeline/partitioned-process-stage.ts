@@ -287,7 +287,14 @@ export class PartitionedProcessStage {
   private async onAssignment(assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]): Promise<void> {
     for (const tp of revoked) {
       if (tp.topic !== TOPICS.trades) continue;
-      // No last checkpoint on the way out: this member hears of the revocation when the new
+      const task = this.tasks.get(tp.partition);
+      if (!task) continue;
+      if (this.consumer?.handover === 'after-revoke') {
+        // The new owner reads on from here once this listener returns: hand the state over.
+        await this.emit(task, false);
+        await this.writeCheckpoints([task]);
+      }
+      // Otherwise (Kafka) no last checkpoint: this member hears of the revocation when the new
       // owner may already have restored the partition, and a checkpoint landing after the new
       // owner's own would pair an older state with the newer committed offset (records lost).
       // The new owner redoes the records since the last periodic checkpoint instead.

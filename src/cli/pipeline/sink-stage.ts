@@ -60,10 +60,12 @@ export class SinkStage {
   }
 
   async run(signal?: AbortSignal): Promise<void> {
-    const cp = await this.o.store.loadCheckpoint(this.id);
-    if (cp) this.positions = JSON.parse(cp.positions) as Positions;
+    // Subscribed before anything is awaited: on the embedded log, outputs produced to a topic
+    // nobody subscribes to yet are subject to its retention limit.
     const consumer = this.o.log.consumer<OutputValue>({ group: this.o.group ?? 'sink', topics: [...OUTPUT_TOPICS], maxRecords: 4096 });
     this.consumer = consumer;
+    const cp = await this.o.store.loadCheckpoint(this.id);
+    if (cp) this.positions = JSON.parse(cp.positions) as Positions;
     const onAbort = (): void => void consumer.close();
     signal?.addEventListener('abort', onAbort, { once: true });
     const timer = setInterval(

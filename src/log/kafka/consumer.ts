@@ -91,6 +91,7 @@ class SessionEnd {
  * the dead-letter topic and count as consumed (see `commit`).
  */
 export class KafkaLogConsumer<T> implements LogConsumer<T> {
+  readonly handover = 'committed' as const;
   private client: KConsumer | undefined;
   private stream: KStream | undefined;
   private assigned = new Map<string, TopicPartition>();
