@@ -102,6 +102,7 @@ export class PartitionedProcessStage {
   private readonly producer: LogProducer;
   private consumer: LogConsumer<TradeRecord> | undefined;
   private lastCheckpoint: number;
+  private checkpointing: Promise<void> | undefined;
   private readonly now: () => number;
   private failure: unknown;
   checkpoints = 0;
@@ -248,6 +249,7 @@ export class PartitionedProcessStage {
         t.processor.advanceTime(now, t.outputs, this.o.liveWindowMs);
         await this.emit(t, false);
       }
+      if (this.checkpointing === undefined && now - this.lastCheckpoint >= this.o.checkpointIntervalMs) await this.checkpointAll();
     } catch (e) {
       this.failure ??= e;
     }
@@ -291,7 +293,6 @@ export class PartitionedProcessStage {
       if (!task) continue;
       if (this.consumer?.handover === 'after-revoke') {
         // The new owner reads on from here once this listener returns: hand the state over.
-        await this.emit(task, false);
         await this.writeCheckpoints([task]);
       }
       // Otherwise (Kafka) no last checkpoint: this member hears of the revocation when the new
@@ -308,32 +309,46 @@ export class PartitionedProcessStage {
     this.o.logger.info({ partitions: this.partitions(), revoked: revoked.map((t) => t.partition) }, 'partitions assigned');
   }
 
-  /** Checkpoints every partition that moved since its last checkpoint, then commits the group's offsets. */
-  async checkpointAll(): Promise<void> {
-    this.lastCheckpoint = this.now();
-    const moved = [...this.tasks.values()].filter((t) => t.nextOffset !== t.checkpointed);
-    if (moved.length === 0) return;
-    for (const t of moved) await this.emit(t, false);
-    await this.writeCheckpoints(moved);
-    await this.consumer?.commit(moved.map((t) => ({ topic: TOPICS.trades, partition: t.partition, offset: t.nextOffset })));
+  /**
+   * Checkpoints every partition that moved since its last checkpoint, then commits the group's
+   * offsets to what the checkpoints cover. Runs from the consume loop and, while the input is
+   * idle, from the timer (so the last records get committed too); one at a time.
+   */
+  checkpointAll(): Promise<void> {
+    this.checkpointing ??= (async () => {
+      this.lastCheckpoint = this.now();
+      const moved = [...this.tasks.values()].filter((t) => t.nextOffset !== t.checkpointed);
+      if (moved.length === 0) return;
+      const written = await this.writeCheckpoints(moved);
+      if (written.length === 0) return;
+      await this.consumer?.commit(written.map((w) => ({ topic: TOPICS.trades, partition: w.partition, offset: w.offset })));
+    })().finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
   }
 
-  private async writeCheckpoints(tasks: readonly PartitionTask[]): Promise<void> {
-    const records = tasks.map((t) => ({
-      key: stateKey(this.o.group, t.partition),
+  /** Writes the tasks' checkpoints; returns the (partition, offset) pairs written. */
+  private async writeCheckpoints(tasks: readonly PartitionTask[]): Promise<{ partition: number; offset: number }[]> {
+    // One synchronous step: pending outputs handed to the producer, state and offset captured
+    // (the consume loop may go on meanwhile; what it does next is not in this checkpoint).
+    const emitted = tasks.map((t) => this.emit(t, false));
+    const snap = tasks.map((t) => ({
+      task: t,
+      offset: t.nextOffset,
       value: encodeCheckpoint({ v: 1, offset: t.nextOffset, processor: t.processor.toJSON(), stage: t.state, updatedAt: this.now() }),
     }));
+    await Promise.all(emitted);
     // Every output of these records must be acknowledged before the checkpoint that covers them.
     await this.drainSends();
     // A partition revoked meanwhile is someone else's now: its checkpoint must not be written.
-    const owned = tasks.filter((t) => this.tasks.get(t.partition) === t);
-    if (owned.length === 0) return;
+    const owned = snap.filter((x) => this.tasks.get(x.task.partition) === x.task);
+    if (owned.length === 0) return [];
     await this.producer.send(
       TOPICS.state,
-      records.filter((_, i) => owned.includes(tasks[i] as PartitionTask)),
+      owned.map((x) => ({ key: stateKey(this.o.group, x.task.partition), value: x.value })),
     );
-    for (const t of owned) t.checkpointed = t.nextOffset;
+    for (const x of owned) x.task.checkpointed = Math.max(x.task.checkpointed, x.offset);
     this.checkpoints += owned.length;
+    return owned.map((x) => ({ partition: x.task.partition, offset: x.offset }));
   }
 
   async close(): Promise<void> {
