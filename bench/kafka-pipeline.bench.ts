@@ -78,7 +78,7 @@ async function throughput(codec: string): Promise<Row> {
     const progress = setInterval(
       () =>
         process.stderr.write(
-          `  ${codec}: ingested ${ing.stages.reduce((a, s) => a + s.meter.total, 0)}, stored rows ${serve.sink.rowsWritten}\n`,
+          `  ${codec}: ingested ${ing.stages.reduce((a, s) => a + s.meter.total, 0)}, processed ${proc.stage.meter.total}, sink records ${serve.sink.meter.total}, stored rows ${serve.sink.rowsWritten}\n`,
         ),
       5000,
     );

@@ -451,6 +451,10 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
           fallbackMode: MessagesStreamFallbackModes.EARLIEST,
           autocommit: false,
         });
+        // A stream can emit more than one error (one while closing after another): without a
+        // listener left, EventEmitter would throw it and end the process. The session-ending
+        // listener below handles the first; this one keeps the rest from crashing.
+        stream.on('error', ignoreStreamError);
         if (this.closed) {
           await stream.close().catch(() => undefined);
           break;
@@ -643,6 +647,10 @@ async function closeClient(client: KConsumer, timeoutMs: number): Promise<void> 
   } finally {
     clearTimeout(timer);
   }
+}
+
+function ignoreStreamError(): void {
+  // See runSessions: errors are counted and handled by the session's own listener.
 }
 
 function generationOf(m: KMessage): number | undefined {

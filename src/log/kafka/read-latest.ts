@@ -42,6 +42,9 @@ export async function readLatest<T>(
     });
     if (remaining.size === 0) return out;
     const stream = await consumer.consume({ topics: [fullTopic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 200 });
+    // The loop below sees a failure through the iterator; a later error (e.g. while closing)
+    // must not reach an EventEmitter without listeners, which would end the process.
+    stream.on('error', () => undefined);
     let lastProgress = Date.now();
     const stall = setInterval(() => {
       if (Date.now() - lastProgress > STALL_MS) void stream.close();
