@@ -1,5 +1,5 @@
 import type { TSchema } from 'typebox';
-import Value from 'typebox/value';
+import { Compile } from 'typebox/compile';
 import {
   AlertSchema,
   BarSchema,
@@ -14,10 +14,12 @@ import { TRADE_CODECS, type TradeCodecName } from './trade-records.js';
 
 /** JSON checked against the record type's schema: a wrong-schema record goes to the dead-letter topic, not into the store. */
 function checked(topic: string, schema: TSchema): Codec<unknown> {
+  // Compiled once: the interpreted check was a fifth of the split pipeline's CPU.
+  const validator = Compile(schema);
   return jsonCodec<unknown>({
     validate: (v) => {
-      if (Value.Check(schema, v)) return v;
-      const first = Value.Errors(schema, v)[0];
+      if (validator.Check(v)) return v;
+      const first = validator.Errors(v)[0];
       throw new TickflowError(
         'LOG_CODEC',
         `${topic} record does not match its schema: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`,
