@@ -155,7 +155,7 @@ export class MemoryLog implements Log {
 
   /**
    * Sends to one topic are appended in call order: a send waiting for space must not be
-   * overtaken by a later one that finds space (that reordered an instrument's trades). Topics
+   * overtaken by a later one that finds space (it could reorder an instrument's trades). Topics
    * wait independently, so a full output topic never holds up the trades topic.
    */
   private send<T>(topicName: string, records: readonly ProduceRecord<T>[]): Promise<void> {

@@ -22,7 +22,8 @@ async function compareStores(a: string, b: string): Promise<Record<string, { a: 
 
 test(
   'kill -9 during a replay, run the same command again: the store equals an uninterrupted run',
-  { skip: NO_SHARED_DATA, timeout: 300_000 },
+  // Four replays of an 11.4M-trade month: ~150 s alone, over 300 s beside the Kafka suite on a slow host.
+  { skip: NO_SHARED_DATA, timeout: 600_000 },
   async () => {
     const file = sharedData('binance-klines-1m/LTCUSDT-1m-2026-02.csv') ?? '';
     const clean = tempDir();
