@@ -214,7 +214,7 @@ function splitStats(log: Log, startedAt: number, sink: SinkStage | undefined, ex
 export async function runSplitInOne(cfg: Config, logger: Logger): Promise<SplitPart & { url: string }> {
   const log = await openSplitLog(cfg, logger);
   const proc = await processPart(cfg, logger, log);
-  const serve = await servePart(cfg, logger, log, () => processStats(proc.stage));
+  const serve = await servePart(cfg, logger, log, () => ({ ...processStats(proc.stage), mode: 'run' }));
   const ing = await ingest(cfg, logger, log);
   ing.done.catch((e: unknown) => logger.error({ err: e }, 'ingest failed'));
   let stopping: Promise<void> | undefined;
