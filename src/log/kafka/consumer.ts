@@ -28,6 +28,7 @@ import { HEADER } from './headers.js';
 import type { KafkaHealth } from './health.js';
 import type { ResolvedKafkaOptions } from './options.js';
 import type { KafkaSender } from './producer.js';
+import { Refreshed } from './refreshed.js';
 import type { Topics } from './topics.js';
 
 type KMessage = Message<Buffer, Buffer, string, Buffer>;
@@ -114,9 +115,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
   private readonly session: Promise<void>;
   private readonly fullTopics: string[];
   private readonly max: number;
-  private lagCache: PartitionLag[] = [];
-  private lagAt = 0;
-  private lagInFlight = false;
+  private readonly lagCache: Refreshed<PartitionLag[]>;
 
   constructor(
     private readonly d: ConsumerDeps,
@@ -124,6 +123,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
   ) {
     this.fullTopics = opts.topics.map((t) => d.topics.full(t));
     this.max = opts.maxRecords ?? 500;
+    this.lagCache = new Refreshed<PartitionLag[]>([], d.o.statsIntervalMs, () => this.lag());
     this.client = this.createClient();
     // Joins right away (not at the first `next()`), so assignments settle while the caller sets up.
     this.session = this.runSessions();
@@ -227,17 +227,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
 
   /** Last known lag, refreshed in the background when older than the stats interval (for `depths()`). */
   cachedLag(): PartitionLag[] {
-    if (!this.closed && !this.lagInFlight && Date.now() - this.lagAt >= this.d.o.statsIntervalMs) {
-      this.lagInFlight = true;
-      this.lag()
-        .then((l) => (this.lagCache = l))
-        .catch(() => undefined)
-        .finally(() => {
-          this.lagInFlight = false;
-          this.lagAt = Date.now();
-        });
-    }
-    return this.lagCache;
+    return this.lagCache.get(!this.closed);
   }
 
   async close(): Promise<void> {

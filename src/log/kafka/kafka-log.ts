@@ -19,6 +19,7 @@ import { KafkaHealth } from './health.js';
 import { resolveKafkaOptions, type KafkaLogOptions, type ResolvedKafkaOptions } from './options.js';
 import { KafkaSender } from './producer.js';
 import { readLatest } from './read-latest.js';
+import { Refreshed } from './refreshed.js';
 import { Topics } from './topics.js';
 
 const defaultCodec = jsonCodec();
@@ -37,9 +38,7 @@ export class KafkaLog implements Log {
   private readonly sender: KafkaSender;
   private readonly consumers = new Set<KafkaLogConsumer<unknown>>();
   private admin: Admin | undefined;
-  private groupLagCache: GroupPartitionLag[] = [];
-  private groupLagAt = 0;
-  private groupLagInFlight = false;
+  private readonly groupLagCache: Refreshed<GroupPartitionLag[]>;
   private closed = false;
 
   constructor(opts: KafkaLogOptions) {
@@ -54,6 +53,12 @@ export class KafkaLog implements Log {
       () => this.closed,
     );
     this.sender = new KafkaSender(o, this.topics, this.health);
+    this.groupLagCache = new Refreshed<GroupPartitionLag[]>(
+      [],
+      o.statsIntervalMs,
+      () => fetchGroupLag(this.adminClient(), this.topics, o.topicPrefix),
+      (e) => o.logger.debug({ err: e }, 'kafka: consumer group lag not available'),
+    );
   }
 
   private adminClient(): Admin {
@@ -121,18 +126,7 @@ export class KafkaLog implements Log {
   }
 
   groupLag(): GroupPartitionLag[] {
-    const now = Date.now();
-    if (!this.closed && !this.groupLagInFlight && now - this.groupLagAt >= this.options.statsIntervalMs) {
-      this.groupLagInFlight = true;
-      fetchGroupLag(this.adminClient(), this.topics, this.options.topicPrefix)
-        .then((l) => (this.groupLagCache = l))
-        .catch((e: unknown) => this.options.logger.debug({ err: e }, 'kafka: consumer group lag not available'))
-        .finally(() => {
-          this.groupLagInFlight = false;
-          this.groupLagAt = Date.now();
-        });
-    }
-    return this.groupLagCache;
+    return this.groupLagCache.get(!this.closed);
   }
 
   stats(): LogStats {
