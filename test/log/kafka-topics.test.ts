@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { findKafka, partitionCount, testLog, uniquePrefix, type KafkaTarget } from '../kafka/broker.js';
+import { findKafka, partitionCount, testLog, topicsWithPrefix, uniquePrefix, type KafkaTarget } from '../kafka/broker.js';
 
 const found = await findKafka();
 const skip = typeof found === 'string' ? found : false;
@@ -60,6 +60,28 @@ test('ensureTopics on existing topics: fewer partitions than configured is LOG_T
   const more = testLog(t, k, { topicPrefix: prefix, partitions: 2, logger: cap.logger });
   await more.ensureTopics([{ name: 'bars', partitions: 1 }]);
   assert.ok(cap.lines().some((l) => /more partitions than configured/.test(l.msg) && l['partitions'] === 3 && l['configured'] === 2));
+});
+
+test('deleteTopics deletes what exists, and two logs deleting the same topics at once both succeed', { skip }, async (t) => {
+  const k = kafka();
+  const prefix = uniquePrefix();
+  const a = testLog(t, k, { topicPrefix: prefix });
+  const b = testLog(t, k, { topicPrefix: prefix });
+  await a.ensureTopics([
+    { name: 'trades', partitions: 2 },
+    { name: 'bars', partitions: 2 },
+  ]);
+  // Both list the topics, and the later delete request finds them gone: not an error.
+  await Promise.all([a.deleteTopics(['trades', 'bars', 'never-created']), b.deleteTopics(['trades', 'bars'])]);
+  // Deletion completes asynchronously on the broker; the topics leave the listing shortly.
+  const deadline = Date.now() + 30_000;
+  let left = await topicsWithPrefix(k, prefix);
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    left = await topicsWithPrefix(k, prefix);
+  }
+  assert.deepEqual(left, []);
+  await a.deleteTopics(['trades']);
 });
 
 test('impossible topics and partitions fail with LOG_TOPIC instead of retrying forever', { skip }, async (t) => {

@@ -86,7 +86,20 @@ export class Topics {
     const existing = new Set(await this.retrying('list topics', () => this.admin().listTopics()));
     const present = names.filter((n) => existing.has(n));
     for (const n of names) this.counts.delete(n);
-    if (present.length > 0) await this.retrying('delete topics', () => this.admin().deleteTopics({ topics: present }));
+    if (present.length === 0) return;
+    try {
+      await this.retrying(
+        'delete topics',
+        () => this.admin().deleteTopics({ topics: present }),
+        (e) => {
+          // Listed, but deleted by someone else before our request arrived: what we wanted.
+          const ids = protocolErrorIds(e);
+          if (ids.length > 0 && ids.every((id) => id === 'UNKNOWN_TOPIC_OR_PARTITION')) throw new AlreadyGone();
+        },
+      );
+    } catch (e) {
+      if (!(e instanceof AlreadyGone)) throw e;
+    }
   }
 
   private async create(topics: string[], partitions: number, config: Readonly<Record<string, string>>): Promise<void> {
@@ -173,6 +186,7 @@ export class Topics {
 }
 
 class AlreadyExists extends Error {}
+class AlreadyGone extends Error {}
 
 function missingTopic(full: string): TickflowError {
   return new TickflowError(
