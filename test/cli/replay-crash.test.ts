@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedData, tempDir, NO_SHARED_DATA, waitFor } from '../helpers.js';
 import { cli, cliResult, duck, query } from './e2e-helpers.js';
@@ -22,13 +23,24 @@ async function compareStores(a: string, b: string): Promise<Record<string, { a: 
 
 test(
   'kill -9 during a replay, run the same command again: the store equals an uninterrupted run',
-  // Four replays of an 11.4M-trade month: ~150 s alone, over 300 s beside the Kafka suite on a slow host.
+  // Four replays of the first 10 days of a kline month (~4M trades; the whole month made this
+  // test take 150 s alone and over 380 s beside the Kafka suite).
   { skip: NO_SHARED_DATA, timeout: 600_000 },
   async () => {
-    const file = sharedData('binance-klines-1m/LTCUSDT-1m-2026-02.csv') ?? '';
+    const month = sharedData('binance-klines-1m/LTCUSDT-1m-2026-02.csv') ?? '';
     const clean = tempDir();
     const crashed = tempDir();
+    const input = tempDir();
     try {
+      // the file name keeps the instrument detectable; header + 10 days of 1m klines
+      const file = join(input.dir, 'LTCUSDT-1m-2026-02.csv');
+      writeFileSync(
+        file,
+        `${readFileSync(month, 'utf8')
+          .split('\n')
+          .slice(0, 1 + 10 * 1440)
+          .join('\n')}\n`,
+      );
       const args = (dir: string): string[] => [
         'replay',
         file,
@@ -58,9 +70,10 @@ test(
       const resumed = await cliResult(args(crashed.dir));
       assert.equal(resumed.code, 0, resumed.stderr);
       const summary = JSON.parse(resumed.stdout) as { resumed: boolean; tradesRead: number; duplicates: number; alerts: number };
-      const reference = JSON.parse(ref.stdout) as { alerts: number };
+      const reference = JSON.parse(ref.stdout) as { alerts: number; tradesRead: number };
       assert.equal(summary.resumed, true);
-      assert.equal(summary.tradesRead, 11_427_525, 'counters survive the crash: every trade counted once');
+      assert.ok(reference.tradesRead > 3_000_000);
+      assert.equal(summary.tradesRead, reference.tradesRead, 'counters survive the crash: every trade counted once');
       assert.equal(summary.duplicates, 0);
       assert.equal(summary.alerts, reference.alerts, 'the alert count survives the crash');
 
@@ -69,7 +82,7 @@ test(
         assert.equal(c.b, c.a, `${t}: same number of rows`);
         assert.equal(c.onlyA + c.onlyB, 0, `${t}: identical rows (${c.onlyA} only in the clean run, ${c.onlyB} only in the resumed one)`);
       }
-      assert.ok((cmp['bars']?.a ?? 0) > 2_000_000);
+      assert.ok((cmp['bars']?.a ?? 0) > 700_000);
       const lake = await query(
         crashed.dir,
         `SELECT count(*) AS n FROM read_parquet('${join(crashed.dir, 'lake', 'bars')}/**/*.parquet', hive_partitioning = true)`,
@@ -78,6 +91,7 @@ test(
     } finally {
       clean.cleanup();
       crashed.cleanup();
+      input.cleanup();
     }
   },
 );

@@ -103,6 +103,23 @@ function embedded(files: string[]): Promise<Expected> {
   return e;
 }
 
+/**
+ * Every consumer group of the run has consumed and committed everything, as the brokers say:
+ * `processGroup` on each trades partition, and every other group (the sink's) on its topics. A
+ * quiet spell of the sink alone can be a stall on a loaded machine, not the end.
+ */
+async function drained(log: Log, processGroup: string, partitions: number, timeoutMs = 120_000): Promise<void> {
+  await waitFor(
+    () => {
+      const rows = log.groupLag?.() ?? [];
+      const proc = rows.filter((r) => r.group === processGroup && r.topic === 'trades');
+      return proc.length === partitions && rows.every((r) => r.lag === 0);
+    },
+    timeoutMs,
+    'every consumer group drained',
+  );
+}
+
 function cliProcess(s: Split, group: string, partitions: number): ChildProcess {
   const child = spawn(
     process.execPath,
@@ -218,7 +235,8 @@ test(
       await waitFor(() => serve.sink.meter.total > 6000, 120_000, 'the survivor carries on');
       children.push(cliProcess(s, group, 6));
       await ing.done;
-      await settle(() => serve.sink.meter.total, 5000);
+      await drained(log, group, 6);
+      await settle(() => serve.sink.meter.total, 2000);
     } finally {
       await serve.stop();
       await log.close();
@@ -295,7 +313,8 @@ test(
       assert.equal(ended, false, 'ingest waits (it does not exit) while the broker is down');
       kafkaSh('start', port);
       await ing.done;
-      await settle(() => serve.sink.meter.total, 5000);
+      await drained(log, 'process', cfg.partitions);
+      await settle(() => serve.sink.meter.total, 2000);
       assert.equal(log.stats?.().connected, true);
     } finally {
       await proc.stop();
@@ -328,7 +347,8 @@ test(
     try {
       const ing = await ingest(cfg, logger, log);
       await ing.done;
-      await settle(() => serve.sink.meter.total, 3000, 60_000);
+      await drained(log, 'process', 6);
+      await settle(() => serve.sink.meter.total, 2000);
       const stopped = await Promise.race([proc.stop().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 30_000))]);
       assert.ok(stopped, `process did not stop within 30 s: ${JSON.stringify(log.stats?.().producer)}`);
     } finally {
