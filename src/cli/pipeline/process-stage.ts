@@ -64,6 +64,7 @@ export class ProcessStage {
   private readonly outputs = new ProcessorOutputs();
   private readonly producer: LogProducer;
   private lastCheckpoint: number;
+  private checkpointChain: Promise<void> = Promise.resolve();
   private lastLake: number;
   private lakeRun: Promise<void> | undefined;
   private consumer: LogConsumer<TradesMessage> | undefined;
@@ -182,6 +183,9 @@ export class ProcessStage {
     try {
       this.o.processor.advanceTime(this.now(), this.outputs);
       await this.drainOutputs();
+      // A quiet feed sends no records to trigger the loop's checkpoint: bars closed by the clock
+      // would wait in memory for the next trade. Commit them here.
+      if (this.pending.rows > 0 && this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) await this.checkpoint();
       if (this.o.publish) {
         const interim: Bar[] = [];
         this.o.processor.collectInterim(interim);
@@ -196,8 +200,17 @@ export class ProcessStage {
     }
   }
 
-  /** Takes a checkpoint: snapshot now, commit in the background (one at a time). */
-  async checkpoint(): Promise<void> {
+  /**
+   * Takes a checkpoint: snapshot now, commit in the background (one at a time). Calls are
+   * serialized: the consumer loop and the live tick (a quiet feed) both take checkpoints.
+   */
+  checkpoint(): Promise<void> {
+    const run = this.checkpointChain.then(() => this.checkpointNow());
+    this.checkpointChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async checkpointNow(): Promise<void> {
     await this.inFlight;
     if (this.failure) throw this.failure;
     this.lastCheckpoint = this.now();
