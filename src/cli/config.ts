@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseBarSpec, parseBarSpecs, TickflowError, type BarSpec } from '../core/index.js';
 import { parseKafkaUrl } from '../log/index.js';
+import { isLiveSourceSpec, liveVenue, liveVenues, parseLiveSources } from '../sources/live/registry.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
 
 /**
@@ -19,7 +20,8 @@ export interface Config {
   latePolicy: 'side-output' | 'revise';
   windows: HoppingWindowSpec[];
   alertIntervals: string[];
-  source: 'sim' | 'replay';
+  source: SourceSetting;
+  venueUrls: Record<string, string>;
   replay: string[];
   format: string;
   pace: number;
@@ -35,6 +37,58 @@ export interface Config {
   group: string;
   logLevel: string;
   dbMemory: string;
+}
+
+/** `sim`, `replay`, or live venues as `venue:SYMBOL,SYMBOL` specs (validated). */
+export type SourceSetting = 'sim' | 'replay' | LiveSources;
+export type LiveSources = readonly string[] & { readonly __live: true };
+
+export function isLive(source: SourceSetting): source is LiveSources {
+  return Array.isArray(source);
+}
+
+/**
+ * `sim`, `replay`, or one or more live sources. Sources are separated by spaces
+ * (`binance:BTCUSDT,ETHUSDT coinbase:BTC-USD`), or by commas, where a part with a colon starts
+ * the next source (`binance:BTCUSDT,ETHUSDT,coinbase:BTC-USD`, as a config file's array is joined).
+ */
+function parseSource(raw: string): SourceSetting {
+  const t = raw.trim();
+  if (t === 'sim' || t === 'replay') return t;
+  const specs: string[] = [];
+  for (const part of t.split(/[\s,]+/).filter(Boolean)) {
+    if (part.includes(':') || specs.length === 0) specs.push(part);
+    else specs[specs.length - 1] += `,${part}`;
+  }
+  if (specs.length === 0 || !specs.every(isLiveSourceSpec)) {
+    throw new Error(
+      `must be sim, replay, or live sources <venue>:<SYMBOL>[,<SYMBOL>…] (venues: ${liveVenues()
+        .map((v) => v.name)
+        .join(', ')})`,
+    );
+  }
+  // a bad venue or symbol throws; the caller reports its message with where the value came from
+  parseLiveSources(specs);
+  return specs as unknown as LiveSources;
+}
+
+function parseVenueUrls(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
+    const i = part.indexOf('=');
+    const key = part.slice(0, i).trim();
+    const url = part.slice(i + 1).trim();
+    if (i <= 0 || !/^(wss?|https?):\/\/./.test(url)) {
+      throw new Error(`'${part}' must be <venue>=ws(s)://… or <venue>.rest=http(s)://…`);
+    }
+    const venue = key.replace(/\.rest$/, '');
+    liveVenue(venue);
+    out[key] = url;
+  }
+  return out;
 }
 
 export type CommandName = 'run' | 'replay' | 'serve' | 'bars' | 'ingest' | 'process';
@@ -213,12 +267,22 @@ export const OPTIONS: readonly OptionDef[] = [
   },
   {
     key: 'source',
-    flag: '--source <kind>',
+    flag: '--source <kind...>',
     env: 'TICKFLOW_SOURCE',
-    description: 'run: sim (simulated live market) or replay (paced replay of --replay files)',
+    description:
+      'sim (simulated live market), replay (paced replay of --replay files), or live venues: <venue>:<SYMBOL>[,<SYMBOL>…] … (e.g. binance:BTCUSDT,ETHUSDT coinbase:BTC-USD; `tickflow venues` lists them)',
     default: 'sim',
     commands: SOURCING,
-    parse: oneOf('sim', 'replay'),
+    parse: parseSource,
+  },
+  {
+    key: 'venueUrls',
+    flag: '--venue-url <list>',
+    env: 'TICKFLOW_VENUE_URLS',
+    description: 'endpoint overrides for live venues: <venue>=ws://…,<venue>.rest=http://… (comma-separated)',
+    default: '',
+    commands: SOURCING,
+    parse: parseVenueUrls,
   },
   {
     key: 'replay',
@@ -428,7 +492,7 @@ export function resolveConfig(
     let from: string;
     const flagValue = def.commands.includes(command) ? flags[attr] : undefined;
     if (flagValue !== undefined) {
-      raw = String(flagValue);
+      raw = Array.isArray(flagValue) ? flagValue.join(' ') : String(flagValue);
       from = optionName(def.flag);
     } else if (env[def.env] !== undefined && def.commands.includes(command)) {
       raw = env[def.env] ?? '';
@@ -448,6 +512,9 @@ export function resolveConfig(
     }
   }
   const cfg = out as Config;
-  if (cfg.replay.length > 0) cfg.source = 'replay';
+  if (cfg.replay.length > 0) {
+    if (isLive(cfg.source)) throw new TickflowError('CONFIG_INVALID', '--replay and live --source sources cannot be combined; pick one');
+    cfg.source = 'replay';
+  }
   return cfg;
 }

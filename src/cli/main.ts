@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { isTickflowError, TickflowError } from '../core/index.js';
 import { createLogger, type Logger } from '../obs/index.js';
 import { REPLAY_FORMATS } from '../sources/index.js';
+import { liveVenues } from '../sources/live/registry.js';
 import { openDuckDbStore } from '../store/index.js';
 import { createApiServer } from '../api/index.js';
-import { attributeName, describeDefault, optionsFor, resolveConfig, type CommandName } from './config.js';
+import { attributeName, describeDefault, isLive, optionsFor, resolveConfig, type CommandName } from './config.js';
 import { exportBars } from './commands/bars.js';
 import { formatSummary, replay } from './commands/replay.js';
 import { run } from './commands/run.js';
@@ -52,7 +53,7 @@ export function buildProgram(): Command {
     program
       .command('run')
       .description(
-        'run the whole pipeline in one process (what `npm start` does): simulated market or paced replay → store → API + dashboard',
+        'run the whole pipeline in one process (what `npm start` does): simulated market, paced replay or live exchange feeds → store → API + dashboard',
       ),
     'run',
   ).action(async (_o, cmd: Command) => {
@@ -62,8 +63,9 @@ export function buildProgram(): Command {
       logger = createLogger({ level: cfg.logLevel });
       const kafka = cfg.log !== 'memory';
       const p = kafka ? await runSplitInOne(cfg, logger) : await run(cfg, logger);
-      const what =
-        cfg.source === 'sim'
+      const what = isLive(cfg.source)
+        ? `live feeds ${cfg.source.join(' ')}`
+        : cfg.source === 'sim'
           ? `simulated market: ${cfg.instruments} instruments, ~${cfg.rate} trades/s (seed ${cfg.seed})`
           : `replay of ${cfg.replay.length} file(s) at ${cfg.pace === 0 ? 'full speed' : `${cfg.pace}x real time`}`;
       process.stdout.write(
@@ -119,7 +121,9 @@ export function buildProgram(): Command {
   addConfigOptions(
     program
       .command('ingest')
-      .description('split deployment: read the sources (simulated market or replay files) into the Kafka trades topic'),
+      .description(
+        'split deployment: read the sources (simulated market, replay files or live exchange feeds) into the Kafka trades topic',
+      ),
     'ingest',
   ).action(async (_o, cmd: Command) => {
     let logger: Logger | undefined;
@@ -127,8 +131,9 @@ export function buildProgram(): Command {
       const cfg = resolveConfig('ingest', givenFlags(cmd, 'ingest'));
       logger = createLogger({ level: cfg.logLevel });
       const part = await ingest(cfg, logger);
-      const what =
-        cfg.source === 'sim'
+      const what = isLive(cfg.source)
+        ? `live feeds ${cfg.source.join(' ')}`
+        : cfg.source === 'sim'
           ? `simulated market: ${cfg.instruments} instruments, ~${cfg.rate} trades/s`
           : `${cfg.replay.length} replay file(s)`;
       process.stdout.write(`tickflow ${VERSION} ingest: ${what} → ${cfg.log} (trades codec ${cfg.tradesCodec})\n`);
@@ -259,6 +264,18 @@ export function buildProgram(): Command {
     .description('list the replay input formats')
     .action(() => {
       for (const f of REPLAY_FORMATS) process.stdout.write(`${f.name.padEnd(20)} ${f.description}\n`);
+    });
+
+  program
+    .command('venues')
+    .description('list the live exchange feeds `--source <venue>:<SYMBOL>,…` can use')
+    .action(() => {
+      for (const v of liveVenues()) {
+        process.stdout.write(
+          `${v.name.padEnd(26)} ${v.title}\n${''.padEnd(26)} ${v.wsUrl}${v.backfill ? ' (gaps backfilled over REST)' : ''}\n${''.padEnd(26)} ${v.docs}\n`,
+        );
+      }
+      process.stdout.write('\nexample: tickflow run --source binance:BTCUSDT,ETHUSDT coinbase:BTC-USD\n');
     });
 
   return program;

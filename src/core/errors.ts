@@ -25,6 +25,7 @@ export const ErrorCodes = {
   TRUNCATED: { status: 422, retry: false },
   UNKNOWN_FORMAT: { status: 400, retry: false },
   BAD_INSTRUMENT: { status: 422, retry: false },
+  VENUE_ERROR: { status: 502, retry: true },
   // runtime
   IO: { status: 500, retry: true },
   STORE: { status: 500, retry: true },
@@ -50,7 +51,8 @@ export type RejectReason =
   | 'TIMESTAMP_IN_FUTURE'
   | 'OVERSIZED'
   | 'TRUNCATED'
-  | 'BAD_INSTRUMENT';
+  | 'BAD_INSTRUMENT'
+  | 'VENUE_ERROR';
 
 export class TickflowError extends Error {
   readonly code: ErrorCode;

@@ -1,6 +1,61 @@
 import Type, { type Static } from 'typebox';
 
 /** A snapshot of what the pipeline is doing, served at /api/stats and over /ws. */
+/** One live feed connection (`tickflow run --source binance:…`). */
+export const FeedConnectionStatsSchema = Type.Object({
+  venue: Type.String(),
+  connection: Type.Number({ description: 'index of the connection within the source' }),
+  url: Type.String(),
+  symbols: Type.Number(),
+  state: Type.Union([Type.Literal('connecting'), Type.Literal('open'), Type.Literal('waiting'), Type.Literal('closed')], {
+    description: 'waiting: for the next reconnect attempt',
+  }),
+  messages: Type.Number({ description: 'frames received' }),
+  trades: Type.Number(),
+  ignored: Type.Number({ description: 'frames that were neither trades nor errors (acks, heartbeats, other channels)' }),
+  rejects: Type.Number({ description: 'malformed frames or trades, kept in the rejects table' }),
+  venueErrors: Type.Number({ description: 'error messages from the venue' }),
+  connects: Type.Number(),
+  reconnects: Type.Number({ description: 'connection losses and failed attempts' }),
+  gapsDetected: Type.Number({ description: 'jumps in the trade-id sequence' }),
+  tradesMissed: Type.Number({ description: 'trades in those jumps' }),
+  tradesBackfilled: Type.Number({ description: 'of those, fetched over REST' }),
+  gapsUnrecovered: Type.Number({ description: 'gaps that stay (no backfill offered, or it failed)' }),
+  outOfOrder: Type.Number({ description: 'trades whose id did not increase (repeats are dropped downstream)' }),
+  skewMs: Type.Union([Type.Number(), Type.Null()], {
+    description: 'recent mean of local receive time minus exchange time; includes network latency, negative when the local clock is behind',
+  }),
+  lastMessageAgeMs: Type.Union([Type.Number(), Type.Null()]),
+  lastError: Type.Optional(Type.String()),
+});
+
+export type FeedConnectionStats = Static<typeof FeedConnectionStatsSchema>;
+
+/** What happened to a stretch of trades a live feed did not see live. */
+export const FeedEventSchema = Type.Object({
+  type: Type.Union([Type.Literal('disconnect'), Type.Literal('gap')]),
+  venue: Type.String(),
+  connection: Type.Number(),
+  time: Type.Number({ description: 'local time, epoch ms' }),
+  from: Type.Optional(Type.Number({ description: 'disconnect: local time of the last message before it' })),
+  to: Type.Optional(Type.Number({ description: 'disconnect: local time of reconnecting' })),
+  instrument: Type.Optional(Type.String()),
+  firstMissingId: Type.Optional(Type.Number()),
+  lastMissingId: Type.Optional(Type.Number()),
+  backfilled: Type.Optional(Type.Union([Type.Literal('yes'), Type.Literal('no'), Type.Literal('failed')])),
+  reason: Type.Optional(Type.String()),
+});
+
+export type FeedEvent = Static<typeof FeedEventSchema>;
+
+export const FeedStatsSchema = Type.Object({
+  source: Type.String(),
+  connections: Type.Array(FeedConnectionStatsSchema),
+  events: Type.Array(FeedEventSchema, { description: 'newest last, at most 100' }),
+});
+
+export type FeedStats = Static<typeof FeedStatsSchema>;
+
 export const PipelineStatsSchema = Type.Object(
   {
     type: Type.Literal('stats'),
@@ -43,6 +98,7 @@ export const PipelineStatsSchema = Type.Object(
         { description: 'Kafka: every consumer group of the log, per partition (refreshed every few seconds)' },
       ),
     ),
+    feeds: Type.Optional(Type.Array(FeedStatsSchema, { description: 'live exchange feeds, per source' })),
     barsFinal: Type.Record(Type.String(), Type.Number(), { description: 'final bars emitted, per interval' }),
     alerts: Type.Number(),
     store: Type.Object({ commits: Type.Number(), lastCommitAt: Type.Union([Type.Number(), Type.Null()]), rowsWritten: Type.Number() }),

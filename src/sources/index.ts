@@ -6,4 +6,4 @@ export { REPLAY_FORMATS, isReplayFormat, type ReplayFormat } from './replay-form
 export { detectFormat, detectFormatFromHead } from './detect-format.js';
 export { openReplay, DEFAULT_BATCH_SIZE, type ReplayOptions, type ReplaySource } from './open-replay.js';
 export { createSimulator, type SimulatorOptions, type SimulatorSource, type SimulatorStats } from './simulator.js';
-export { BinanceTradeMapper, type BinanceTradeMapperOptions, type MapResult } from './messages/binance-trade.js';
+export { BinanceTradeMapper, type BinanceTradeMapperOptions, type MapResult, type TradePusher } from './messages/binance-trade.js';

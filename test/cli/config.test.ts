@@ -67,3 +67,21 @@ test('--replay files imply the replay source', () => {
 test('every command resolves with no flags, env or file (the defaults are all valid)', () => {
   for (const cmd of ['run', 'replay', 'serve', 'bars'] as const) assert.doesNotThrow(() => resolveConfig(cmd, {}, {}), cmd);
 });
+
+test('--source takes sim, replay, or live venues (space- or comma-separated), checked against the registry', () => {
+  assert.equal(resolveConfig('run', {}, {}).source, 'sim');
+  const live = resolveConfig('run', { source: ['binance:btcusdt,ETHUSDT', 'coinbase:BTC-USD'] }, {});
+  assert.deepEqual([...(live.source as readonly string[])], ['binance:btcusdt,ETHUSDT', 'coinbase:BTC-USD']);
+  const fromFile = resolveConfig('run', {}, { TICKFLOW_SOURCE: 'binance:BTCUSDT,ETHUSDT,coinbase:BTC-USD' });
+  assert.deepEqual([...(fromFile.source as readonly string[])], ['binance:BTCUSDT,ETHUSDT', 'coinbase:BTC-USD']);
+  assert.throws(() => resolveConfig('run', { source: ['nope:BTC'] }, {}), {
+    code: 'CONFIG_INVALID',
+    message: /unknown venue 'nope'; known: binance/,
+  });
+  assert.throws(() => resolveConfig('run', { source: ['binance:BTC-USD'] }, {}), { message: /not a Binance symbol/ });
+  assert.throws(() => resolveConfig('run', { source: ['live'] }, {}), { message: /must be sim, replay, or live sources/ });
+  assert.throws(() => resolveConfig('run', { source: ['binance:BTCUSDT'], replay: 'a.csv' }, {}), { message: /cannot be combined/ });
+  const urls = resolveConfig('run', { venueUrl: 'binance=ws://127.0.0.1:1,binance.rest=http://127.0.0.1:2' }, {});
+  assert.deepEqual(urls.venueUrls, { binance: 'ws://127.0.0.1:1', 'binance.rest': 'http://127.0.0.1:2' });
+  assert.throws(() => resolveConfig('run', { venueUrl: 'binance=ftp://x' }, {}), { message: /--venue-url: .* must be <venue>=ws/ });
+});

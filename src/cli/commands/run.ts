@@ -5,9 +5,11 @@ import { createApiServer } from '../../api/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
+import { openLiveSource } from '../../sources/live/live-source.js';
+import { parseLiveSources } from '../../sources/live/registry.js';
 import { openDuckDbStore } from '../../store/index.js';
 import { Processor } from '../../stream/index.js';
-import type { Config } from '../config.js';
+import { isLive, type Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
 import { LiveHub } from '../pipeline/live-hub.js';
@@ -40,7 +42,9 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const files = cfg.replay.map((f) => resolve(f));
   const id = replaying
     ? checkpointId('run-replay', { files, settings: outputShapingSettings(cfg) })
-    : checkpointId('run-sim', { settings: outputShapingSettings(cfg) });
+    : isLive(cfg.source)
+      ? checkpointId('run-live', { sources: [...cfg.source], settings: outputShapingSettings(cfg) })
+      : checkpointId('run-sim', { settings: outputShapingSettings(cfg) });
   const stage = new ProcessStage({
     log,
     store,
@@ -56,7 +60,9 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     ...(replaying ? { expectedEnds: files.length } : {}),
   });
   // A replay resumes where it stopped. A simulated market starts afresh each time: its
-  // prices restart from the seed, so yesterday's open bars and indicators do not apply.
+  // prices restart from the seed, so yesterday's open bars and indicators do not apply. A live
+  // feed starts afresh too: the trades missed while stopped are gone from the stream, and the
+  // bars they belonged to are closed.
   const positions = replaying ? await stage.restore() : (await store.deleteCheckpoint(id), undefined);
   const ingests: IngestStage[] = [];
   const hub = new LiveHub(() => pipelineStats({ mode: 'run', startedAt, log, processor, ingests, process: stage }));
@@ -75,18 +81,25 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
           }),
         };
       })
-    : [
-        {
-          name: 'sim',
-          src: createSimulator({
-            instruments: cfg.instruments,
-            seed: cfg.seed,
-            tradesPerSecond: cfg.rate,
-            realtime: true,
-            signal: abort.signal,
-          }),
-        },
-      ];
+    : isLive(cfg.source)
+      ? [
+          {
+            name: 'live',
+            src: openLiveSource({ subscriptions: parseLiveSources(cfg.source), urls: cfg.venueUrls, logger, signal: abort.signal }),
+          },
+        ]
+      : [
+          {
+            name: 'sim',
+            src: createSimulator({
+              instruments: cfg.instruments,
+              seed: cfg.seed,
+              tradesPerSecond: cfg.rate,
+              realtime: true,
+              signal: abort.signal,
+            }),
+          },
+        ];
 
   const hubConsumer = log.consumer<Bar | Alert | WindowStats>({
     group: 'api-live',

@@ -5,8 +5,10 @@ import { createApiServer } from '../../api/index.js';
 import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
+import { openLiveSource } from '../../sources/live/live-source.js';
+import { parseLiveSources } from '../../sources/live/registry.js';
 import { openDuckDbStore } from '../../store/index.js';
-import type { Config } from '../config.js';
+import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
 import { pipelineCodecs } from '../pipeline/output-codecs.js';
 import { PartitionedIngestStage } from '../pipeline/partitioned-ingest-stage.js';
@@ -60,7 +62,7 @@ export function splitTopics(n: number): TopicSpec[] {
   ];
 }
 
-function sourcesOf(cfg: Config, signal: AbortSignal): { name: string; src: TradeSource }[] {
+function sourcesOf(cfg: Config, signal: AbortSignal, logger: Logger): { name: string; src: TradeSource }[] {
   if (cfg.source === 'replay') {
     if (cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
     const format = checkFormat(cfg.format);
@@ -68,6 +70,9 @@ function sourcesOf(cfg: Config, signal: AbortSignal): { name: string; src: Trade
       const path = resolve(f);
       return { name: path, src: openReplay(path, { ...(format ? { format } : {}), pace: cfg.pace, signal }) };
     });
+  }
+  if (isLive(cfg.source)) {
+    return [{ name: 'live', src: openLiveSource({ subscriptions: parseLiveSources(cfg.source), urls: cfg.venueUrls, logger, signal }) }];
   }
   return [
     {
@@ -84,7 +89,7 @@ export async function ingest(cfg: Config, logger: Logger, log?: Log): Promise<Sp
   const abort = new AbortController();
   const stages: PartitionedIngestStage[] = [];
   const done = (async () => {
-    for (const { name, src } of sourcesOf(cfg, abort.signal)) {
+    for (const { name, src } of sourcesOf(cfg, abort.signal, logger)) {
       const stage = new PartitionedIngestStage(l, src, cfg.partitions, name);
       stages.push(stage);
       await stage.run(abort.signal);

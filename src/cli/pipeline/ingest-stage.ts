@@ -13,7 +13,7 @@ export class IngestStage {
 
   constructor(
     private readonly log: Log,
-    private readonly source: TradeSource,
+    readonly source: TradeSource,
     /** Stable name the checkpoint stores this source's position under. */
     readonly name: string = source.name,
   ) {}

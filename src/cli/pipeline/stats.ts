@@ -1,4 +1,5 @@
-import type { PipelineStats } from '../../core/index.js';
+import type { FeedStats, PipelineStats } from '../../core/index.js';
+import { LiveSource } from '../../sources/live/live-source.js';
 import type { Log } from '../../log/index.js';
 import type { Processor } from '../../stream/index.js';
 import type { IngestStage } from './ingest-stage.js';
@@ -26,6 +27,7 @@ export function pipelineStats(s: StatsSources): PipelineStats {
     ingestRate += i.meter.rate(now);
   }
   const alerts = s.process.state.alerts;
+  const feeds: FeedStats[] = s.ingests.flatMap((i) => (i.source instanceof LiveSource ? [i.source.stats()] : []));
   return {
     type: 'stats',
     time: now,
@@ -52,6 +54,7 @@ export function pipelineStats(s: StatsSources): PipelineStats {
       maxLagMs: wm.minWatermark === null ? null : Math.max(0, now - wm.minWatermark),
     },
     queues: s.log.depths().map((d) => ({ name: d.name, depth: d.depth, capacity: d.capacity })),
+    ...(feeds.length > 0 ? { feeds } : {}),
     barsFinal: { ...c.barsFinal },
     alerts,
     store: { commits: s.process.commits, lastCommitAt: s.process.lastCommitAt, rowsWritten: s.process.rowsWritten },

@@ -3,16 +3,14 @@
 // https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams#trade-streams
 // Spot sends `{"e":"trade","E":…,"s":…,"t":…,"p":"…","q":"…","T":…,"m":…,"M":…}`; USD-M futures sends
 // the same fields in another order plus `X` (order type). With `timeUnit=MICROSECOND` times are µs.
-import {
-  instrumentId,
-  isTickflowError,
-  type InstrumentId,
-  type RejectReason,
-  type TradeBatch,
-  type TradeBatchBuilder,
-} from '../../core/index.js';
+import { instrumentId, isTickflowError, type InstrumentId, type RejectReason, type Side, type TradeBatch } from '../../core/index.js';
 import { plainTradeOk } from '../record-parser.js';
 import { badNumber, checkPrice, checkSize, checkTime, msFromEpochMsOrUs, num, type RecordError } from '../record-checks.js';
+
+/** Where trades go: a `TradeBatchBuilder`, or anything that takes trades one at a time. */
+export interface TradePusher {
+  push(instrument: InstrumentId, ts: number, price: number, size: number, id: number, side: Side, localTs: number): TradeBatch | undefined;
+}
 
 /** The message was a trade, now in the builder; `full` is the batch it completed, to hand on. */
 export interface TradeMapped {
@@ -107,7 +105,7 @@ export class BinanceTradeMapper {
     return { fast: this.fastCount, general: this.generalCount };
   }
 
-  map(text: string, builder: TradeBatchBuilder, localTs: number): MapResult {
+  map(text: string, builder: TradePusher, localTs: number): MapResult {
     if (this.fastPath) {
       const r = this.mapFast(text, builder, localTs);
       if (r !== undefined) {
@@ -119,7 +117,7 @@ export class BinanceTradeMapper {
     return this.mapGeneral(text, builder, localTs);
   }
 
-  private mapFast(text: string, builder: TradeBatchBuilder, localTs: number): MapResult | undefined {
+  private mapFast(text: string, builder: TradePusher, localTs: number): MapResult | undefined {
     const n = text.length;
     if (text.charCodeAt(0) !== LBRACE) return undefined;
     let i = 1;
@@ -336,7 +334,7 @@ export class BinanceTradeMapper {
     for (const e of keep) if (e !== undefined) this.insert(e);
   }
 
-  private mapGeneral(text: string, builder: TradeBatchBuilder, localTs: number): MapResult {
+  private mapGeneral(text: string, builder: TradePusher, localTs: number): MapResult {
     let v: unknown;
     try {
       v = JSON.parse(text);
