@@ -271,9 +271,8 @@ export function buildProgram(): Command {
     .description('list the live exchange feeds `--source <venue>:<SYMBOL>,…` can use')
     .action(() => {
       for (const v of liveVenues()) {
-        process.stdout.write(
-          `${v.name.padEnd(26)} ${v.title}\n${''.padEnd(26)} ${v.wsUrl}${v.backfill ? ' (gaps backfilled over REST)' : ''}\n${''.padEnd(26)} ${v.docs}\n`,
-        );
+        const where = 'kind' in v ? `${v.restUrl} (polled)` : `${v.wsUrl}${v.backfill ? ' (gaps backfilled over REST)' : ''}`;
+        process.stdout.write(`${v.name.padEnd(26)} ${v.title}\n${''.padEnd(26)} ${where}\n${''.padEnd(26)} ${v.docs}\n`);
       }
       process.stdout.write('\nexample: tickflow run --source binance:BTCUSDT,ETHUSDT coinbase:BTC-USD\n');
     });
@@ -297,5 +296,10 @@ async function untilDone(part: SplitPart, logger: Logger): Promise<void> {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // `tickflow bars … | head`: the reader has gone; that is the end, not a crash
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   await buildProgram().parseAsync([...argv]);
 }

@@ -20,11 +20,12 @@ import {
 import type { Logger } from '../../obs/index.js';
 import type { RecordError } from '../record-checks.js';
 import type { SourceChunk, TradeSource } from '../source.js';
+import type { Feed, FeedSettings, FeedSink, PollerSpec } from './feed.js';
 import type { FrameResult, TradeOut } from './mapper.js';
 import type { VenueSpec } from './venue.js';
 
 export interface LiveSubscription {
-  readonly venue: VenueSpec;
+  readonly venue: VenueSpec | PollerSpec;
   /** Venue symbols, normalized by `venue.normalizeSymbol`. */
   readonly symbols: readonly string[];
 }
@@ -65,11 +66,11 @@ export function openLiveSource(options: LiveSourceOptions): LiveSource {
   return new LiveSource(options);
 }
 
-export class LiveSource implements TradeSource {
+export class LiveSource implements TradeSource, FeedSink {
   readonly name: string;
   private readonly o: Required<Omit<LiveSourceOptions, 'logger' | 'signal' | 'urls'>> &
     Pick<LiveSourceOptions, 'logger' | 'signal' | 'urls'>;
-  private readonly connections: Connection[] = [];
+  private readonly connections: Feed[] = [];
   private readonly events: FeedEvent[] = [];
   private builder: TradeBatchBuilder;
   private rejects: Reject[] = [];
@@ -103,14 +104,20 @@ export class LiveSource implements TradeSource {
     this.builder = new TradeBatchBuilder(this.o.batchSize);
     let n = 0;
     for (const sub of options.subscriptions) {
-      const per = Math.max(1, sub.venue.maxSymbolsPerConnection);
+      const v = sub.venue;
+      const per = Math.max(1, 'kind' in v ? v.maxSymbolsPerFeed : v.maxSymbolsPerConnection);
       for (let i = 0; i < sub.symbols.length; i += per) {
-        this.connections.push(new Connection(this, n++, sub.venue, sub.symbols.slice(i, i + per)));
+        const symbols = sub.symbols.slice(i, i + per);
+        this.connections.push(
+          'kind' in v
+            ? v.createFeed(this, n++, symbols, options.urls?.[`${v.name}.rest`] ?? v.restUrl)
+            : new Connection(this, n++, v, symbols),
+        );
       }
     }
   }
 
-  get options(): LiveSource['o'] {
+  get options(): FeedSettings {
     return this.o;
   }
 
@@ -231,7 +238,7 @@ interface HeldTrade {
 
 const SKEW_ALPHA = 0.05;
 
-class Connection implements TradeOut {
+class Connection implements TradeOut, Feed {
   private ws: WebSocket | undefined;
   private state: FeedConnectionStats['state'] = 'closed';
   private readonly url: string;
@@ -265,7 +272,7 @@ class Connection implements TradeOut {
   private lastError: string | undefined;
 
   constructor(
-    private readonly source: LiveSource,
+    private readonly source: FeedSink,
     readonly index: number,
     private readonly venue: VenueSpec,
     private readonly symbols: readonly string[],

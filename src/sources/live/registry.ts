@@ -2,6 +2,7 @@
 // picks one; docs/ADD_AN_EXCHANGE.md says how to add one.
 import { TickflowError } from '../../core/index.js';
 import type { LiveSubscription } from './live-source.js';
+import type { PollerSpec } from './feed.js';
 import type { VenueSpec } from './venue.js';
 import { binance, binanceAgg, binanceFutures, binanceFuturesAgg } from './venues/binance.js';
 import { bitstamp } from './venues/bitstamp.js';
@@ -12,7 +13,10 @@ import { kraken } from './venues/kraken.js';
 import { krakenV2 } from './venues/kraken-v2.js';
 import { okx } from './venues/okx.js';
 
-const VENUES: readonly VenueSpec[] = [
+/** A WebSocket trade feed or a REST poller. */
+export type LiveSpec = VenueSpec | PollerSpec;
+
+const VENUES: readonly LiveSpec[] = [
   binance,
   binanceAgg,
   binanceFutures,
@@ -29,11 +33,11 @@ const VENUES: readonly VenueSpec[] = [
 
 const BY_NAME = new Map(VENUES.map((v) => [v.name, v]));
 
-export function liveVenues(): readonly VenueSpec[] {
+export function liveVenues(): readonly LiveSpec[] {
   return VENUES;
 }
 
-export function liveVenue(name: string): VenueSpec {
+export function liveVenue(name: string): LiveSpec {
   const v = BY_NAME.get(name.trim().toLowerCase());
   if (v === undefined) {
     throw new TickflowError('USAGE', `unknown venue '${name}'; known: ${VENUES.map((x) => x.name).join(', ')}`);
@@ -51,7 +55,7 @@ export function isLiveSourceSpec(spec: string): boolean {
  * twice are merged; a bad venue or symbol is a USAGE / BAD_INSTRUMENT error naming it.
  */
 export function parseLiveSources(specs: readonly string[]): LiveSubscription[] {
-  const out = new Map<string, { venue: VenueSpec; symbols: Set<string> }>();
+  const out = new Map<string, { venue: LiveSpec; symbols: Set<string> }>();
   for (const spec of specs) {
     const i = spec.indexOf(':');
     if (i <= 0 || i === spec.length - 1) {

@@ -1,0 +1,61 @@
+// The parts of a live source: feeds (a WebSocket connection, a REST poller) that each produce
+// trades on their own, and the sink they hand them to (the LiveSource, which batches them).
+import type { FeedConnectionStats, FeedEvent, InstrumentId, Side } from '../../core/index.js';
+import type { Logger } from '../../obs/index.js';
+import type { RecordError } from '../record-checks.js';
+
+/** One unit of a live source that produces trades by itself. */
+export interface Feed {
+  /** Starts connecting or polling; never throws (failures are retried and reported in stats). */
+  start(): void;
+  /** Stops for good; trades it still holds are handed on first. */
+  close(): void;
+  /** The consumer is behind: stop reading (TCP or the poll loop then waits). */
+  setPaused(paused: boolean): void;
+  stats(now: number): FeedConnectionStats;
+}
+
+/** Settings every feed of a source shares (LiveSourceOptions with defaults applied). */
+export interface FeedSettings {
+  readonly reconnectMinMs: number;
+  readonly reconnectMaxMs: number;
+  readonly jitter: number;
+  readonly staleMs: number;
+  readonly instrumentStaleMs: number;
+  readonly pingMs: number;
+  readonly backfillAttempts: number;
+  readonly fetch: typeof fetch;
+  readonly now: () => number;
+  /** Endpoint overrides: `<venue>` → WebSocket base URL, `<venue>.rest` → REST base URL. */
+  readonly urls?: Readonly<Record<string, string>>;
+}
+
+/** Where feeds put what they produce. */
+export interface FeedSink {
+  readonly options: FeedSettings;
+  /** One trade, in the order the instrument's trades should be processed. */
+  push(inst: InstrumentId, ts: number, price: number, size: number, id: number, side: Side, localTs: number): void;
+  /** A bad frame or response, kept with its raw text; `message` is the frame's or request's number in the feed. */
+  reject(venue: string, feed: number, message: number, e: RecordError, raw: string, time: number): void;
+  /** A disconnect or a gap, for stats. */
+  event(e: FeedEvent): void;
+  logger(): Logger | undefined;
+}
+
+/**
+ * A live source that is not a WebSocket trade feed (a REST price poller): its own feeds, built
+ * from the symbols. Registered beside the WebSocket venues (`--source <name>:<SYMBOLS>`).
+ */
+export interface PollerSpec {
+  readonly kind: 'poller';
+  readonly name: string;
+  readonly title: string;
+  readonly docs: string;
+  /** Default REST base (overridable: `--venue-url <name>.rest=http://…`). */
+  readonly restUrl: string;
+  /** Symbols one feed (one request per poll) covers. */
+  readonly maxSymbolsPerFeed: number;
+  normalizeSymbol(symbol: string): string;
+  instrument(symbol: string): InstrumentId;
+  createFeed(sink: FeedSink, index: number, symbols: readonly string[], restUrl: string): Feed;
+}
