@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import {
   AlertSchema,
   BarSchema,
+  FeedGapSchema,
   IndicatorSetSchema,
   LateTradeSchema,
   PipelineStatsSchema,
@@ -65,6 +66,8 @@ export const AlertsPageSchema = Type.Object({ alerts: Type.Array(AlertSchema), n
 export const WindowsPageSchema = Type.Object({ instrument: Type.String(), windows: Type.Array(WindowStatsSchema), nextCursor: NextCursor });
 
 export const RejectsPageSchema = Type.Object({ rejects: Type.Array(RejectSchema), nextCursor: NextCursor });
+
+export const GapsPageSchema = Type.Object({ instrument: Type.String(), gaps: Type.Array(FeedGapSchema), nextCursor: NextCursor });
 
 export const LatePageSchema = Type.Object({ instrument: Type.String(), late: Type.Array(LateTradeSchema), nextCursor: NextCursor });
 

@@ -12,5 +12,6 @@ export * from './indicator-set.js';
 export * from './alert.js';
 export * from './reject.js';
 export * from './late-trade.js';
+export * from './feed-gap.js';
 export * from './window-stats.js';
 export * from './stats.js';

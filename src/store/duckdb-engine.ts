@@ -7,6 +7,7 @@ import {
   type Alert,
   type Bar,
   type IndicatorSet,
+  type FeedGap,
   type LateTrade,
   type Reject,
   type WindowStats,
@@ -282,6 +283,11 @@ export class DuckDbEngine {
   async late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
     this.ensureOpen();
     return this.queries.late(q);
+  }
+
+  async gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
+    this.ensureOpen();
+    return this.queries.gaps(q);
   }
 
   async counts(): Promise<StoreCounts> {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Alert, Bar, IndicatorSet, LateTrade, Reject, WindowStats } from '../core/index.js';
+import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, WindowStats } from '../core/index.js';
 import { TickflowError } from '../core/index.js';
 import { DB_FILE, type EngineLog, type EngineOptions } from './duckdb-engine.js';
 import type { EngineMethod } from './engine-rpc.js';
@@ -110,6 +110,10 @@ class DuckDbStore implements Store {
 
   late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
     return this.call('late', [q]);
+  }
+
+  gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
+    return this.call('gaps', [q]);
   }
 
   counts(): Promise<StoreCounts> {

@@ -20,6 +20,7 @@ export type EngineMethod =
   | 'windows'
   | 'rejects'
   | 'late'
+  | 'gaps'
   | 'counts'
   | 'exportLake'
   | 'close';
@@ -95,6 +96,8 @@ export function dispatch(engine: DuckDbEngine, method: Exclude<EngineMethod, 'op
       return engine.rejects(a0 as RejectQuery);
     case 'late':
       return engine.late(a0 as TimeRangeQuery);
+    case 'gaps':
+      return engine.gaps(a0 as TimeRangeQuery);
     case 'counts':
       return engine.counts();
     case 'exportLake':

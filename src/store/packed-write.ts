@@ -2,6 +2,7 @@ import {
   assert,
   type Alert,
   type Bar,
+  type FeedGap,
   type IndicatorSet,
   type LateTrade,
   type Reject,
@@ -9,7 +10,7 @@ import {
   type WindowStats,
 } from '../core/index.js';
 import type { Checkpoint, StoreWrite } from './store.js';
-import { ALERTS, BARS, INDICATORS, LATE_TRADES, REJECTS, TRADES, WINDOWS, type TableName, type TableSpec } from './tables.js';
+import { ALERTS, BARS, FEED_GAPS, INDICATORS, LATE_TRADES, REJECTS, TRADES, WINDOWS, type TableName, type TableSpec } from './tables.js';
 
 /**
  * A `StoreWrite` turned into columns: typed arrays that move to the store's worker thread
@@ -238,6 +239,16 @@ const REJECT_GETTERS: readonly Getter<Reject>[] = [
   num((r) => r.time),
 ];
 
+const GAP_GETTERS: readonly Getter<FeedGap>[] = [
+  dic((g) => g.instrument),
+  num((g) => g.start),
+  num((g) => g.end),
+  dic((g) => g.kind),
+  num((g) => g.missing),
+  str((g) => g.source),
+  num((g) => g.time),
+];
+
 function packTrades(batches: readonly TradeBatch[], dict: Dict): PackedTable {
   let n = 0;
   for (const b of batches) n += b.length;
@@ -281,6 +292,7 @@ export class WriteBuffer {
   private windows: WindowStats[] = [];
   private late: LateTrade[] = [];
   private rejects: Reject[] = [];
+  private gaps: FeedGap[] = [];
   private trades: TradeBatch[] = [];
   private tradeRows = 0;
   private droppedInterim = 0;
@@ -294,6 +306,7 @@ export class WriteBuffer {
       this.windows.length +
       this.late.length +
       this.rejects.length +
+      this.gaps.length +
       this.tradeRows
     );
   }
@@ -414,6 +427,10 @@ export class WriteBuffer {
     for (const r of rows) this.rejects.push(r);
   }
 
+  addGaps(rows: readonly FeedGap[]): void {
+    for (const r of rows) this.gaps.push(r);
+  }
+
   /** Keeps a reference: the batch must not be reused by its producer. */
   addTrades(batch: TradeBatch): void {
     if (batch.length === 0) return;
@@ -428,6 +445,7 @@ export class WriteBuffer {
     this.addWindows(w.windows);
     this.addLate(w.late);
     this.addRejects(w.rejects);
+    if (w.gaps) this.addGaps(w.gaps);
     for (const b of w.trades) this.addTrades(b);
   }
 
@@ -442,6 +460,7 @@ export class WriteBuffer {
     if (this.late.length > 0) tables.push(packGeneric(LATE_TRADES, this.late, LATE_GETTERS, dict));
     if (this.rejects.length > 0) tables.push(packGeneric(REJECTS, this.rejects, REJECT_GETTERS, dict));
     if (this.tradeRows > 0) tables.push(packTrades(this.trades, dict));
+    if (this.gaps.length > 0) tables.push(packGeneric(FEED_GAPS, this.gaps, GAP_GETTERS, dict));
     const droppedInterim = this.droppedInterim;
     this.dict = new Dict();
     for (const c of this.caches) c.reset();
@@ -451,6 +470,7 @@ export class WriteBuffer {
     this.windows = [];
     this.late = [];
     this.rejects = [];
+    this.gaps = [];
     this.trades = [];
     this.tradeRows = 0;
     this.droppedInterim = 0;

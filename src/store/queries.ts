@@ -5,6 +5,7 @@ import {
   type Alert,
   type Bar,
   type IndicatorSet,
+  type FeedGap,
   type LateTrade,
   type Reject,
   type WindowStats,
@@ -16,6 +17,8 @@ import {
   INDICATOR_COLUMNS,
   LATE_COLUMNS,
   REJECT_COLUMNS,
+  GAP_COLUMNS,
+  toFeedGap,
   WINDOW_COLUMNS,
   readNumber,
   readString,
@@ -259,6 +262,32 @@ export class Queries {
         cursor: q.cursor,
         map: toReject,
         keyOf: (r) => [r.time, r.source, r.position, r.reason],
+      },
+      p,
+    );
+  }
+
+  /** Gap markers of an instrument whose start is in [from, to). */
+  gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`];
+    timeRange(where, p, 'start', q.from, q.to);
+    return this.page(
+      {
+        from: 'feed_gaps',
+        columns: GAP_COLUMNS,
+        where,
+        keys: [
+          { col: 'start', kind: 'bigint' },
+          // quoted: END is a keyword
+          { col: '"end"', kind: 'bigint' },
+          { col: 'kind', kind: 'text' },
+        ],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toFeedGap,
+        keyOf: (g) => [g.start, g.end, g.kind],
       },
       p,
     );

@@ -4,6 +4,7 @@ import {
   type Alert,
   type AlertKind,
   type Bar,
+  type FeedGap,
   type IndicatorSet,
   type LateTrade,
   type Reject,
@@ -129,6 +130,22 @@ export function toWindowStats(r: Row): WindowStats {
     minPrice: num(r[9], 'min_price'),
     maxPrice: num(r[10], 'max_price'),
     spread: num(r[11], 'spread'),
+  };
+}
+
+export const GAP_COLUMNS = `instrument, start, "end", kind, missing, source, time`;
+
+export function toFeedGap(r: Row): FeedGap {
+  const kind = str(r[3], 'kind');
+  return {
+    type: 'gap',
+    instrument: str(r[0], 'instrument'),
+    start: num(r[1], 'start'),
+    end: num(r[2], 'end'),
+    kind: kind === 'ids' ? 'ids' : 'disconnect',
+    missing: num(r[4], 'missing'),
+    source: str(r[5], 'source'),
+    time: num(r[6], 'time'),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TickflowError } from '../core/index.js';
-import { COMMIT_SEQ, TABLES, q, type TableSpec } from './tables.js';
+import { COMMIT_SEQ, FEED_GAPS, TABLES, q, type TableSpec } from './tables.js';
 
 /**
  * Schema versions, applied in order by a writer that opens an older file. Each step runs
@@ -21,11 +21,14 @@ function createTable(t: TableSpec): string {
   return `CREATE TABLE ${t.name} (${cols})`;
 }
 
+/** The tables of version 1 (later ones are created by the migration that added them). */
+const V1_TABLES = TABLES.filter((t) => t !== FEED_GAPS);
+
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     statements: [
-      ...TABLES.map(createTable),
+      ...V1_TABLES.map(createTable),
       `CREATE TABLE checkpoints (id VARCHAR PRIMARY KEY, positions VARCHAR NOT NULL, state VARCHAR NOT NULL, updated_at BIGINT NOT NULL)`,
       // Per-series summary kept in step with the big tables by `commit`: it answers
       // instruments() without scanning millions of bars, and tells commit when a write is a
@@ -41,7 +44,7 @@ const MIGRATIONS: readonly Migration[] = [
     // without a lake_state row gets one full export, as every first export did before.
     version: 2,
     statements: [
-      ...TABLES.map((t) => `ALTER TABLE ${t.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`),
+      ...V1_TABLES.map((t) => `ALTER TABLE ${t.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`),
       // The commit seq the lake at `lake` (its resolved path) holds everything up to; one row.
       `CREATE TABLE ${LAKE_STATE} (lake VARCHAR NOT NULL, commit_seq BIGINT NOT NULL, updated_at BIGINT NOT NULL)`,
       // Lake partitions whose stored rows a commit replaced or that a compaction is rewriting:
@@ -49,6 +52,11 @@ const MIGRATIONS: readonly Migration[] = [
       // transaction as the change, deleted once an export covering commit_seq is persisted.
       `CREATE TABLE ${LAKE_REWRITES} (tbl VARCHAR NOT NULL, instrument VARCHAR NOT NULL, date DATE NOT NULL, commit_seq BIGINT NOT NULL)`,
     ],
+  },
+  {
+    // Live feeds' gap markers (core/feed-gap.ts).
+    version: 3,
+    statements: [`${createTable(FEED_GAPS)}`, `ALTER TABLE ${FEED_GAPS.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`],
   },
 ];
 

@@ -1,4 +1,4 @@
-import type { Alert, Bar, IndicatorSet, LateTrade, Reject, TradeBatch, WindowStats } from '../core/index.js';
+import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, TradeBatch, WindowStats } from '../core/index.js';
 import type { PackedWrite } from './packed-write.js';
 
 /**
@@ -17,6 +17,8 @@ export interface StoreWrite {
   readonly rejects: readonly Reject[];
   /** Raw trades, only when trade storage is on. */
   readonly trades: readonly TradeBatch[];
+  /** Live feeds' undelivered stretches. */
+  readonly gaps?: readonly FeedGap[];
   readonly checkpoint?: Checkpoint;
 }
 
@@ -109,6 +111,8 @@ export interface Store {
   windows(q: WindowQuery): Promise<Page<WindowStats>>;
   rejects(q: RejectQuery): Promise<Page<Reject>>;
   late(q: TimeRangeQuery): Promise<Page<LateTrade>>;
+  /** Live feeds' gap markers of an instrument, by start time. */
+  gaps(q: TimeRangeQuery): Promise<Page<FeedGap>>;
   counts(): Promise<StoreCounts>;
 
   /** Rewrites the Parquet lake partitions (instrument, date) touched since the last export. */

@@ -28,7 +28,7 @@ export interface ColumnSpec {
   readonly kind: ColumnKind;
 }
 
-export type TableName = 'bars' | 'indicators' | 'alerts' | 'windows' | 'late_trades' | 'rejects' | 'trades';
+export type TableName = 'bars' | 'indicators' | 'alerts' | 'windows' | 'late_trades' | 'rejects' | 'trades' | 'feed_gaps';
 
 export interface TableSpec {
   readonly name: TableName;
@@ -198,8 +198,18 @@ export const TRADES: TableSpec = {
   lakeByInstrument: true,
 };
 
+/** Stretches of an instrument's trades a live feed did not deliver (core/feed-gap.ts). */
+export const FEED_GAPS: TableSpec = {
+  name: 'feed_gaps',
+  columns: [d('instrument'), big('start'), big('end'), d('kind'), big('missing'), s('source'), big('time')],
+  key: ['instrument', 'start', 'end', 'kind'],
+  onConflict: 'ignore',
+  time: 'start',
+  lakeByInstrument: false,
+};
+
 /** In commit order. */
-export const TABLES: readonly TableSpec[] = [BARS, INDICATORS, ALERTS, WINDOWS, LATE_TRADES, REJECTS, TRADES];
+export const TABLES: readonly TableSpec[] = [BARS, INDICATORS, ALERTS, WINDOWS, LATE_TRADES, REJECTS, TRADES, FEED_GAPS];
 
 export function isTableName(s: string): s is TableName {
   return TABLES.some((t) => t.name === s);

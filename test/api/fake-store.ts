@@ -3,6 +3,7 @@ import {
   type Alert,
   type Bar,
   type IndicatorSet,
+  type FeedGap,
   type LateTrade,
   type Reject,
   type WindowStats,
@@ -43,6 +44,7 @@ export class FakeStore implements Store {
     windows: [] as WindowStats[],
     late: [] as LateTrade[],
     rejects: [] as Reject[],
+    gaps: [] as FeedGap[],
   };
   /** How many times each read method ran. */
   readonly calls = new Map<string, number>();
@@ -63,6 +65,7 @@ export class FakeStore implements Store {
     this.data.windows.push(...write.windows);
     this.data.late.push(...write.late);
     this.data.rejects.push(...write.rejects);
+    this.data.gaps.push(...(write.gaps ?? []));
     if (write.checkpoint) this.#checkpoints.set(write.checkpoint.id, write.checkpoint);
     this.#barIndex = undefined;
     this.#indicatorIndex = undefined;
@@ -154,6 +157,12 @@ export class FakeStore implements Store {
     this.#read('late');
     const items = this.data.late.filter((t) => t.instrument === q.instrument).sort((a, b) => a.timestamp - b.timestamp);
     return page(items, q, (t) => t.timestamp, JSON.stringify(['late', q.instrument, q.from, q.to, q.desc]));
+  }
+
+  async gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
+    this.#read('gaps');
+    const items = this.data.gaps.filter((g) => g.instrument === q.instrument).sort((a, b) => a.start - b.start);
+    return page(items, q, (g) => g.start, JSON.stringify(['gaps', q.instrument, q.from, q.to, q.desc]));
   }
 
   async counts(): Promise<StoreCounts> {

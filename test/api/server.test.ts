@@ -18,6 +18,7 @@ const ROUTES = [
   '/api/instruments',
   '/api/bars',
   '/api/bars/latest',
+  '/api/gaps',
   '/api/indicators',
   '/api/volatility',
   '/api/alerts',

@@ -3,7 +3,7 @@ import type { ApiContext, ApiServer } from '../context.js';
 import { errorResponses } from '../errors.js';
 import { cursorOf, resolveInstrument, timeRange } from '../params.js';
 import { CursorParam, InstrumentParam, limitParam, timeParam } from '../query-params.js';
-import { LatePageSchema, RejectsPageSchema } from '../schemas.js';
+import { GapsPageSchema, LatePageSchema, RejectsPageSchema } from '../schemas.js';
 
 const RejectsQuery = Type.Object(
   {
@@ -32,6 +32,24 @@ const LateQuery = Type.Object(
 );
 
 export function registerDataQualityRoutes(app: ApiServer, ctx: ApiContext): void {
+  app.get(
+    '/api/gaps',
+    {
+      schema: {
+        tags: ['stats'],
+        summary: "stretches of an instrument's trades a live feed did not deliver: bars overlapping [start, end] may be thin",
+        querystring: LateQuery,
+        response: { 200: GapsPageSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const instrument = await resolveInstrument(ctx, q.instrument);
+      const page = await ctx.store.gaps({ instrument, limit: q.limit ?? 500, ...timeRange(q.from, q.to), ...cursorOf(q.cursor) });
+      return { instrument, gaps: page.items, nextCursor: page.nextCursor };
+    },
+  );
+
   app.get(
     '/api/rejects',
     {

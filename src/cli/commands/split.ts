@@ -90,7 +90,7 @@ export async function ingest(cfg: Config, logger: Logger, log?: Log): Promise<Sp
   const stages: PartitionedIngestStage[] = [];
   const done = (async () => {
     for (const { name, src } of sourcesOf(cfg, abort.signal, logger)) {
-      const stage = new PartitionedIngestStage(l, src, cfg.partitions, name);
+      const stage = new PartitionedIngestStage(l, src, cfg.partitions, name, logger);
       stages.push(stage);
       await stage.run(abort.signal);
       logger.info({ source: name, trades: stage.meter.total, rejects: stage.rejects }, 'source ingested');

@@ -1,6 +1,6 @@
 import type { InstrumentId, TradeBatch } from '../../core/index.js';
 import { TOPICS, type Log, type ProduceRecord } from '../../log/index.js';
-import { RateMeter } from '../../obs/index.js';
+import { RateMeter, type Logger } from '../../obs/index.js';
 import type { TradeSource } from '../../sources/index.js';
 import { splitByInstrument, type TradeRecord } from './trade-records.js';
 
@@ -50,10 +50,11 @@ export class PartitionedIngestStage {
 
   constructor(
     private readonly log: Log,
-    private readonly source: TradeSource,
+    readonly source: TradeSource,
     /** Partitions of the trades topic (an `end` goes to each). */
     private readonly partitions: number,
     readonly name: string = source.name,
+    private readonly logger?: Logger,
   ) {}
 
   async run(signal?: AbortSignal): Promise<void> {
@@ -68,6 +69,9 @@ export class PartitionedIngestStage {
           records.push({ key: instrument, value: { kind: 'trades', source: this.name, instrument, batch: part } });
         }
       }
+      // Gap markers are stored by the embedded pipeline (`run`); the split one has no topic
+      // for them yet, so they are logged rather than lost silently.
+      for (const g of chunk.gaps ?? []) this.logger?.warn({ gap: g }, `feed gap on ${g.instrument}: bars over it may be thin`);
       if (chunk.rejects.length > 0) {
         this.rejects += chunk.rejects.length;
         records.push({ key: this.name, value: { kind: 'rejects', source: this.name, rejects: chunk.rejects } });

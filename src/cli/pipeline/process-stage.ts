@@ -142,6 +142,7 @@ export class ProcessStage {
     this.meter.mark(trades.length);
     const p = this.pending;
     p.addRejects(rejects);
+    if (msg.chunk.gaps) p.addGaps(msg.chunk.gaps);
     for (const r of rejects) this.state.rejectsByReason[r.reason] = (this.state.rejectsByReason[r.reason] ?? 0) + 1;
     if (this.o.storeTrades) p.addTrades(trades);
     this.state.positions[msg.source] = position;

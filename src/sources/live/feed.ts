@@ -1,6 +1,6 @@
 // The parts of a live source: feeds (a WebSocket connection, a REST poller) that each produce
 // trades on their own, and the sink they hand them to (the LiveSource, which batches them).
-import type { FeedConnectionStats, FeedEvent, InstrumentId, Side } from '../../core/index.js';
+import type { FeedConnectionStats, FeedEvent, FeedGap, InstrumentId, Side } from '../../core/index.js';
 import type { Logger } from '../../obs/index.js';
 import type { RecordError } from '../record-checks.js';
 
@@ -39,6 +39,8 @@ export interface FeedSink {
   reject(venue: string, feed: number, message: number, e: RecordError, raw: string, time: number): void;
   /** A disconnect or a gap, for stats. */
   event(e: FeedEvent): void;
+  /** Trades that will not be delivered: travels downstream with the trades, to the store. */
+  gap(g: FeedGap): void;
   logger(): Logger | undefined;
 }
 

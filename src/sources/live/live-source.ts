@@ -11,6 +11,7 @@ import {
   TradeBatchBuilder,
   type FeedConnectionStats,
   type FeedEvent,
+  type FeedGap,
   type FeedStats,
   type InstrumentId,
   type Reject,
@@ -74,6 +75,7 @@ export class LiveSource implements TradeSource, FeedSink {
   private readonly events: FeedEvent[] = [];
   private builder: TradeBatchBuilder;
   private rejects: Reject[] = [];
+  private gaps: FeedGap[] = [];
   private readonly queue: SourceChunk[] = [];
   private wake: (() => void) | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -188,6 +190,13 @@ export class LiveSource implements TradeSource, FeedSink {
     if (this.rejects.length >= 1024) this.flush();
   }
 
+  gap(g: FeedGap): void {
+    // after the trades received before it (their batch is handed on first)
+    const b = this.builder.flush();
+    if (b !== undefined) this.enqueue(b);
+    this.gaps.push(g);
+  }
+
   event(e: FeedEvent): void {
     this.events.push(e);
     if (this.events.length > MAX_EVENTS) this.events.splice(0, this.events.length - MAX_EVENTS);
@@ -200,14 +209,15 @@ export class LiveSource implements TradeSource, FeedSink {
   private flush(): void {
     const b = this.builder.flush();
     if (b !== undefined) this.enqueue(b);
-    else if (this.rejects.length > 0) this.enqueue(undefined);
+    else if (this.rejects.length > 0 || this.gaps.length > 0) this.enqueue(undefined);
   }
 
   private enqueue(batch: TradeBatch | undefined): void {
     const trades = batch ?? createTradeBatch(0);
     trades.position = { source: this.name, chunk: ++this.chunkSeq };
-    this.queue.push({ trades, rejects: this.rejects, position: trades.position });
+    this.queue.push({ trades, rejects: this.rejects, ...(this.gaps.length > 0 ? { gaps: this.gaps } : {}), position: trades.position });
     this.rejects = [];
+    this.gaps = [];
     if (!this.paused && this.queue.length > this.o.maxQueuedChunks) this.setPaused(true);
     this.wake?.();
   }
@@ -224,6 +234,10 @@ interface InstrumentState {
   readonly symbol: string;
   lastId: number;
   lastTradeAt: number;
+  /** exchange time of the newest trade handed on (-Infinity before the first) */
+  lastTs: number;
+  /** the connection dropped since that trade: the next one closes a disconnect gap */
+  dropped: boolean;
   held: HeldTrade[] | undefined;
 }
 
@@ -281,7 +295,15 @@ class Connection implements TradeOut, Feed {
     this.url = venue.connectUrl(urls[venue.name] ?? venue.wsUrl, symbols);
     this.restUrl = urls[`${venue.name}.rest`] ?? venue.restUrl;
     for (const s of symbols)
-      this.insts.set(venue.instrument(s), { inst: venue.instrument(s), symbol: s, lastId: -1, lastTradeAt: 0, held: undefined });
+      this.insts.set(venue.instrument(s), {
+        inst: venue.instrument(s),
+        symbol: s,
+        lastId: -1,
+        lastTradeAt: 0,
+        lastTs: -Infinity,
+        dropped: false,
+        held: undefined,
+      });
     this.mapper = venue.createMapper();
   }
 
@@ -377,6 +399,7 @@ class Connection implements TradeOut, Feed {
       this.ws = undefined;
       const why = this.lastError ?? `closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`;
       if (this.disconnectedAt === null) this.disconnectedAt = this.lastMessageAt ?? o.now();
+      for (const st of this.insts.values()) if (st.lastTs > -Infinity) st.dropped = true;
       if (opened) this.attempt = 0;
       this.scheduleReconnect(why);
     });
@@ -490,11 +513,36 @@ class Connection implements TradeOut, Feed {
     let st = this.insts.get(inst);
     if (st === undefined) {
       // a venue may answer with instruments not asked for (aliases): follow them too
-      st = { inst, symbol: '', lastId: -1, lastTradeAt: localTs, held: undefined };
+      st = { inst, symbol: '', lastId: -1, lastTradeAt: localTs, lastTs: -Infinity, dropped: false, held: undefined };
       this.insts.set(inst, st);
     }
     st.lastTradeAt = localTs;
+    if (st.dropped) {
+      st.dropped = false;
+      // Sequential ids tell exactly what a disconnect cost (accept checks them); other venues'
+      // trades around a disconnect may be missing, and the bars over it are marked.
+      if (this.venue.ids !== 'sequential') this.markGap(st, 'disconnect', st.lastTs, ts, -1);
+    }
     this.accept(inst, st, { ts, price, size, id, side, localTs });
+  }
+
+  private markGap(st: InstrumentState, kind: 'ids' | 'disconnect', start: number, end: number, missing: number): void {
+    this.source.gap({
+      type: 'gap',
+      instrument: st.inst,
+      start,
+      end,
+      kind,
+      missing,
+      source: `${this.venue.name}#${this.index}`,
+      time: this.source.options.now(),
+    });
+  }
+
+  /** Hands a trade on, remembering how far the instrument has got. */
+  private emit(st: InstrumentState, t: HeldTrade): void {
+    if (t.ts > st.lastTs) st.lastTs = t.ts;
+    this.source.push(st.inst, t.ts, t.price, t.size, t.id, t.side, t.localTs);
   }
 
   private accept(inst: InstrumentId, st: InstrumentState, t: HeldTrade): void {
@@ -520,10 +568,11 @@ class Connection implements TradeOut, Feed {
         if (canBackfill) {
           st.held = [t];
           st.lastId = t.id;
-          void this.backfill(inst, st, first, last);
+          void this.backfill(inst, st, first, last, st.lastTs);
           return;
         }
         this.c.gapsUnrecovered++;
+        this.markGap(st, 'ids', st.lastTs, t.ts, last - first + 1);
         this.source.event({
           type: 'gap',
           venue: this.venue.name,
@@ -538,11 +587,11 @@ class Connection implements TradeOut, Feed {
       }
       if (t.id > st.lastId) st.lastId = t.id;
     }
-    this.source.push(inst, t.ts, t.price, t.size, t.id, t.side, t.localTs);
+    this.emit(st, t);
   }
 
   /** Fetches ids first..last, emits them, then the trades held meanwhile. */
-  private async backfill(inst: InstrumentId, st: InstrumentState, first: number, last: number): Promise<void> {
+  private async backfill(inst: InstrumentId, st: InstrumentState, first: number, last: number, before: number): Promise<void> {
     const bf = this.venue.backfill;
     const rest = this.restUrl;
     if (bf === undefined || rest === undefined) return;
@@ -571,7 +620,10 @@ class Connection implements TradeOut, Feed {
     const recovered = got.length;
     this.c.tradesBackfilled += recovered;
     const complete = failure === undefined && next > last;
-    if (!complete) this.c.gapsUnrecovered++;
+    if (!complete) {
+      this.c.gapsUnrecovered++;
+      this.markGap(st, 'ids', before, st.held?.[0]?.ts ?? before, last - first + 1 - recovered);
+    }
     this.source.event({
       type: 'gap',
       venue: this.venue.name,
@@ -589,7 +641,7 @@ class Connection implements TradeOut, Feed {
         { venue: this.venue.name, instrument: inst, firstMissingId: first, lastMissingId: last, recovered, error: failure },
         `feed: ${inst} backfill failed; the gap stays`,
       );
-    for (const t of got) this.source.push(inst, t.ts, t.price, t.size, t.id, t.side, t.localTs);
+    for (const t of got) this.emit(st, t);
     this.release(st);
   }
 
@@ -598,10 +650,9 @@ class Connection implements TradeOut, Feed {
     const held = st.held;
     if (held === undefined) return;
     st.held = undefined;
-    const inst = st.inst;
     const [head, ...rest] = held;
-    if (head !== undefined) this.source.push(inst, head.ts, head.price, head.size, head.id, head.side, head.localTs);
-    for (const t of rest) this.accept(inst, st, t);
+    if (head !== undefined) this.emit(st, head);
+    for (const t of rest) this.accept(st.inst, st, t);
   }
 
   /** GET with retries: 429/418 wait `Retry-After`, 5xx and network errors back off. */

@@ -2,7 +2,7 @@
 // capture: reconnects, stale connections, id gaps backfilled over REST, bad frames, venue errors.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { parseBarSpecs, type Bar, type InstrumentId, type Reject, type TradeBatch } from '../../../src/core/index.js';
+import { parseBarSpecs, type Bar, type FeedGap, type InstrumentId, type Reject, type TradeBatch } from '../../../src/core/index.js';
 import { openLiveSource, type LiveSource, type LiveSourceOptions } from '../../../src/sources/live/live-source.js';
 import { binance } from '../../../src/sources/live/venues/binance.js';
 import { Processor, ProcessorOutputs } from '../../../src/stream/processor.js';
@@ -32,6 +32,7 @@ const FIRST_ID = 3_735_683_259;
 interface Collected {
   batches: TradeBatch[];
   rejects: Reject[];
+  gaps: FeedGap[];
   ids: () => number[];
   trades: () => number;
 }
@@ -40,17 +41,20 @@ interface Collected {
 function collect(src: LiveSource): Collected & { done: Promise<void> } {
   const batches: TradeBatch[] = [];
   const rejects: Reject[] = [];
+  const gaps: FeedGap[] = [];
   let n = 0;
   const done = (async () => {
     for await (const c of src) {
       if (c.trades.length > 0) batches.push(c.trades);
       n += c.trades.length;
       rejects.push(...c.rejects);
+      gaps.push(...(c.gaps ?? []));
     }
   })();
   return {
     batches,
     rejects,
+    gaps,
     done,
     trades: () => n,
     ids: () => batches.flatMap((b) => Array.from(b.id.subarray(0, b.length))),
@@ -154,6 +158,7 @@ test(
       ),
     );
     assert.deepEqual(bars1m(got.batches), reference);
+    assert.deepEqual(got.gaps, [], 'a gap backfilled whole leaves no marker');
   },
 );
 
@@ -173,6 +178,21 @@ test('a backfill that fails leaves the gap recorded and the feed going', { skip 
   assert.match(gap?.reason ?? '', /HTTP 500/);
   const ids = got.ids();
   assert.equal(ids.length, TRADES - 10);
+  // the marker travels with the trades: the stretch between the trades either side of the gap
+  assert.equal(got.gaps.length, 1);
+  const [marker] = got.gaps;
+  const at = ids.findIndex((id, i) => i > 0 && id - (ids[i - 1] ?? 0) > 1);
+  const ts = got.batches.flatMap((b) => Array.from(b.ts.subarray(0, b.length)));
+  assert.deepEqual(marker, {
+    type: 'gap',
+    instrument: BTC,
+    start: ts[at - 1],
+    end: ts[at],
+    kind: 'ids',
+    missing: 10,
+    source: 'binance#0',
+    time: marker?.time,
+  });
   assert.ok(
     ids.every((id, i) => i === 0 || id > (ids[i - 1] ?? 0)),
     'still in id order',
@@ -190,6 +210,22 @@ test('a silent connection is replaced (stale timeout), refused connections are r
   assert.ok(fake.refused >= 2);
   const c = src.stats().connections[0];
   assert.ok((c?.reconnects ?? 0) >= 3, `reconnects ${c?.reconnects}`);
+});
+
+test('a venue whose ids cannot show what a disconnect cost marks the stretch as a gap', { skip }, async (t) => {
+  // ids 'none': the feed cannot tell what the drop cost (its backfill is then never used)
+  const noIds = { ...binance, ids: 'none' as const };
+  const { fake, got } = await setup(t, {}, { subscriptions: [{ venue: noIds, symbols: ['BTCUSDT'] }] });
+  fake.at(4_000, (f) => f.drop());
+  await fake.waitFor(() => got.trades() >= TRADES, 60_000, 'every trade');
+  await fake.waitFor(() => got.gaps.length >= 1, 5_000, 'the marker');
+  const ts = got.batches.flatMap((b) => Array.from(b.ts.subarray(0, b.length)));
+  const g = got.gaps[0];
+  assert.equal(g?.kind, 'disconnect');
+  assert.equal(g?.missing, -1);
+  // from the last trade before the drop to the first after it: consecutive trades here (the fake held the tape)
+  const i = ts.lastIndexOf(g?.start ?? NaN);
+  assert.ok(i >= 0 && ts[i + 1] === g?.end, `${g?.start}..${g?.end}`);
 });
 
 test('skew is local receive time minus exchange time', { skip }, async (t) => {
