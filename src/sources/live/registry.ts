@@ -3,6 +3,8 @@
 import { TickflowError } from '../../core/index.js';
 import type { LiveSubscription } from './live-source.js';
 import type { PollerSpec } from './feed.js';
+import { binanceTicker } from './pollers/binance-ticker.js';
+import { coingecko } from './pollers/coingecko.js';
 import type { VenueSpec } from './venue.js';
 import { binance, binanceAgg, binanceFutures, binanceFuturesAgg } from './venues/binance.js';
 import { bitstamp } from './venues/bitstamp.js';
@@ -29,6 +31,8 @@ const VENUES: readonly LiveSpec[] = [
   bybitLinear,
   okx,
   bitstamp,
+  binanceTicker,
+  coingecko,
 ];
 
 const BY_NAME = new Map(VENUES.map((v) => [v.name, v]));
