@@ -166,6 +166,8 @@ export const TOPICS = {
   late: 'late',
   /** Bad source records, for the store's rejects table (partitioned deployments). */
   rejects: 'rejects',
+  /** Live feeds' gap markers (core/feed-gap.ts), for the store's feed_gaps table (partitioned deployments). */
+  gaps: 'gaps',
   /** Operator state checkpoints of `tickflow process`, keyed by group and partition; compacted. */
   state: 'state',
   deadLetter: 'dead-letter',

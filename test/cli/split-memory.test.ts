@@ -8,7 +8,9 @@ import { resolveConfig, type Config } from '../../src/cli/config.js';
 import { ingest, processPart, servePart, splitTopics } from '../../src/cli/commands/split.js';
 import { MemoryLog } from '../../src/log/index.js';
 import { silentLogger } from '../../src/obs/index.js';
-import { ROOT, settle, tempDir } from '../helpers.js';
+import { NO_SHARED_DATA, ROOT, settle, tempDir, waitFor } from '../helpers.js';
+import { binanceStreamRoute, startFakeExchange } from '../fake-exchange/index.js';
+import { hftbacktestCapture, readCapture, receivedFrames } from '../support/captures.js';
 import { query, replayFiles } from './e2e-helpers.js';
 
 const KLINES = join(ROOT, 'samples', 'LTCUSDT-1m-2026-02-01.csv');
@@ -70,3 +72,44 @@ for (const [name, files] of [
     }
   });
 }
+
+test(
+  'split ingest of a live feed: a gap that cannot be backfilled reaches the store through the gaps topic',
+  { skip: NO_SHARED_DATA },
+  async (t) => {
+    const frames = receivedFrames(readCapture(hftbacktestCapture('binance-spot_btcusdt_20240808.gz')));
+    const fake = await startFakeExchange({ frames, frameFor: binanceStreamRoute, gapFilter: (f) => f.data.includes('@trade"') });
+    t.after(() => fake.close());
+    // no REST route for the backfill (404): the gap stays
+    fake.at(20_000, (f) => f.injectGap(3));
+    const b = tempDir();
+    t.after(() => b.cleanup());
+    const cfg = resolveConfig(
+      'run',
+      {
+        dataDir: b.dir,
+        source: ['binance:BTCUSDT'],
+        venueUrl: `binance=${fake.wsUrl},binance.rest=${fake.restUrl}`,
+        partitions: '2',
+        checkpointInterval: '100ms',
+        port: '0',
+      },
+      {},
+    );
+    const log = new MemoryLog({ capacity: 1024 });
+    await log.ensureTopics(splitTopics(2));
+    const logger = silentLogger();
+    const serve = await servePart(cfg, logger, log);
+    const ing = await ingest(cfg, logger, log);
+    try {
+      await waitFor(() => fake.finished, 60_000, 'the capture served');
+      await settle(() => serve.sink.meter.total, 1500);
+    } finally {
+      await ing.stop();
+      await serve.stop();
+      await log.close();
+    }
+    const gaps = await query(b.dir, 'SELECT instrument, kind, missing, source FROM feed_gaps');
+    assert.deepEqual(gaps, [{ instrument: 'binance:BTCUSDT', kind: 'ids', missing: 3n, source: 'binance#0' }]);
+  },
+);

@@ -3,6 +3,7 @@ import { Compile } from 'typebox/compile';
 import {
   AlertSchema,
   BarSchema,
+  FeedGapSchema,
   IndicatorSetSchema,
   LateTradeSchema,
   RejectSchema,
@@ -38,5 +39,6 @@ export function pipelineCodecs(trades: TradeCodecName): Record<string, Codec<unk
     [TOPICS.windows]: checked('windows', WindowStatsSchema),
     [TOPICS.late]: checked('late', LateTradeSchema),
     [TOPICS.rejects]: checked('rejects', RejectSchema),
+    [TOPICS.gaps]: checked('gaps', FeedGapSchema),
   };
 }

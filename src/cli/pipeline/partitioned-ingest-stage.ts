@@ -69,9 +69,16 @@ export class PartitionedIngestStage {
           records.push({ key: instrument, value: { kind: 'trades', source: this.name, instrument, batch: part } });
         }
       }
-      // Gap markers are stored by the embedded pipeline (`run`); the split one has no topic
-      // for them yet, so they are logged rather than lost silently.
-      for (const g of chunk.gaps ?? []) this.logger?.warn({ gap: g }, `feed gap on ${g.instrument}: bars over it may be thin`);
+      // Gap markers need no processing: they go straight to the sink (serve) that stores them.
+      const gaps = chunk.gaps ?? [];
+      for (const g of gaps) this.logger?.warn({ gap: g }, `feed gap on ${g.instrument}: bars over it may be thin`);
+      if (gaps.length > 0)
+        inFlight.push(
+          producer.send(
+            TOPICS.gaps,
+            gaps.map((g) => ({ key: g.instrument, value: g })),
+          ),
+        );
       if (chunk.rejects.length > 0) {
         this.rejects += chunk.rejects.length;
         records.push({ key: this.name, value: { kind: 'rejects', source: this.name, rejects: chunk.rejects } });

@@ -1,4 +1,4 @@
-import type { Alert, Bar, IndicatorSet, LateTrade, Reject, WindowStats } from '../../core/index.js';
+import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, WindowStats } from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogRecord, type TopicPartitionOffset } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
@@ -6,9 +6,17 @@ import { WriteBuffer, type PackedWrite, type Store } from '../../store/index.js'
 import type { LiveHub } from './live-hub.js';
 
 /** The topics `process` writes and the sink stores. */
-export const OUTPUT_TOPICS = [TOPICS.bars, TOPICS.indicators, TOPICS.alerts, TOPICS.windows, TOPICS.late, TOPICS.rejects] as const;
+export const OUTPUT_TOPICS = [
+  TOPICS.bars,
+  TOPICS.indicators,
+  TOPICS.alerts,
+  TOPICS.windows,
+  TOPICS.late,
+  TOPICS.rejects,
+  TOPICS.gaps,
+] as const;
 
-type OutputValue = Bar | IndicatorSet | Alert | WindowStats | LateTrade | Reject;
+type OutputValue = Bar | IndicatorSet | Alert | WindowStats | LateTrade | Reject | FeedGap;
 
 export interface SinkStageOptions {
   readonly log: Log;
@@ -129,6 +137,9 @@ export class SinkStage {
         break;
       case TOPICS.rejects:
         this.buffer.addRejects([v as Reject]);
+        break;
+      case TOPICS.gaps:
+        this.buffer.addGaps([v as FeedGap]);
         break;
       default:
         break;
