@@ -22,6 +22,8 @@ export interface Config {
   alertIntervals: string[];
   source: SourceSetting;
   venueUrls: Record<string, string>;
+  feedStale: number;
+  instrumentStale: number;
   replay: string[];
   format: string;
   pace: number;
@@ -89,6 +91,25 @@ function parseVenueUrls(raw: string): Record<string, string> {
     out[key] = url;
   }
   return out;
+}
+
+/**
+ * `--source binance --instruments BTCUSDT,ETHUSDT` is `--source binance:BTCUSDT,ETHUSDT`: a bare
+ * venue name takes its symbols from `--instruments` (which otherwise counts simulated instruments).
+ */
+function venueWithInstruments(flags: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const src = flags['source'];
+  const venue = Array.isArray(src) && src.length === 1 ? String(src[0]) : typeof src === 'string' ? src : undefined;
+  if (venue === undefined || !liveVenues().some((v) => v.name === venue.trim().toLowerCase())) return flags;
+  const symbols = flags['instruments'];
+  if (typeof symbols !== 'string' || /^\d+$/.test(symbols.trim())) {
+    throw new TickflowError(
+      'CONFIG_INVALID',
+      `--source ${venue} needs symbols: --source ${venue}:<SYMBOL>[,<SYMBOL>…] or --source ${venue} --instruments <SYMBOL>[,<SYMBOL>…]`,
+    );
+  }
+  const { instruments: _symbols, ...rest } = flags;
+  return { ...rest, source: [`${venue}:${symbols}`] };
 }
 
 export type CommandName = 'run' | 'replay' | 'serve' | 'bars' | 'ingest' | 'process';
@@ -276,6 +297,24 @@ export const OPTIONS: readonly OptionDef[] = [
     parse: parseSource,
   },
   {
+    key: 'feedStale',
+    flag: '--feed-stale <duration>',
+    env: 'TICKFLOW_FEED_STALE',
+    description: 'live feeds: a connection that receives nothing (not even a pong) for this long is replaced',
+    default: '30s',
+    commands: SOURCING,
+    parse: durationMs,
+  },
+  {
+    key: 'instrumentStale',
+    flag: '--instrument-stale <duration>',
+    env: 'TICKFLOW_INSTRUMENT_STALE',
+    description: 'live feeds: an instrument with no trade for this long makes its connection reconnect (0 = off: quiet markets are quiet)',
+    default: '0',
+    commands: SOURCING,
+    parse: (raw) => (raw.trim() === '0' ? 0 : durationMs(raw)),
+  },
+  {
     key: 'venueUrls',
     flag: '--venue-url <list>',
     env: 'TICKFLOW_VENUE_URLS',
@@ -457,10 +496,11 @@ export function describeDefault(def: OptionDef, command: CommandName): string {
  */
 export function resolveConfig(
   command: CommandName,
-  flags: Readonly<Record<string, unknown>>,
+  givenFlags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>> = process.env,
-  configPath: string | undefined = (flags['config'] as string | undefined) ?? env['TICKFLOW_CONFIG'],
+  configPath: string | undefined = (givenFlags['config'] as string | undefined) ?? env['TICKFLOW_CONFIG'],
 ): Config {
+  const flags = venueWithInstruments(givenFlags);
   let file: Record<string, unknown> = {};
   if (configPath) {
     let text: string;

@@ -85,3 +85,20 @@ test('--source takes sim, replay, or live venues (space- or comma-separated), ch
   assert.deepEqual(urls.venueUrls, { binance: 'ws://127.0.0.1:1', 'binance.rest': 'http://127.0.0.1:2' });
   assert.throws(() => resolveConfig('run', { venueUrl: 'binance=ftp://x' }, {}), { message: /--venue-url: .* must be <venue>=ws/ });
 });
+
+test('--source <venue> --instruments <SYMBOLS> is the venue with those symbols; a bare venue without symbols is an error', () => {
+  const c = resolveConfig('ingest', { source: ['binance'], instruments: 'BTCUSDT,ETHUSDT' }, {});
+  assert.deepEqual([...(c.source as readonly string[])], ['binance:BTCUSDT,ETHUSDT']);
+  assert.equal(c.instruments, 20, 'the simulator count keeps its default');
+  assert.throws(() => resolveConfig('run', { source: ['coinbase'] }, {}), {
+    code: 'CONFIG_INVALID',
+    message: /--source coinbase needs symbols/,
+  });
+  assert.throws(() => resolveConfig('run', { source: ['nope'], instruments: 'X' }, {}), {
+    message: /must be sim, replay, or live sources/,
+  });
+  const stale = resolveConfig('run', { feedStale: '5s', instrumentStale: '10m' }, {});
+  assert.equal(stale.feedStale, 5000);
+  assert.equal(stale.instrumentStale, 600_000);
+  assert.equal(resolveConfig('run', {}, {}).instrumentStale, 0);
+});

@@ -85,7 +85,14 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
       ? [
           {
             name: 'live',
-            src: openLiveSource({ subscriptions: parseLiveSources(cfg.source), urls: cfg.venueUrls, logger, signal: abort.signal }),
+            src: openLiveSource({
+              subscriptions: parseLiveSources(cfg.source),
+              urls: cfg.venueUrls,
+              staleMs: cfg.feedStale,
+              instrumentStaleMs: cfg.instrumentStale,
+              logger,
+              signal: abort.signal,
+            }),
           },
         ]
       : [

@@ -72,7 +72,19 @@ function sourcesOf(cfg: Config, signal: AbortSignal, logger: Logger): { name: st
     });
   }
   if (isLive(cfg.source)) {
-    return [{ name: 'live', src: openLiveSource({ subscriptions: parseLiveSources(cfg.source), urls: cfg.venueUrls, logger, signal }) }];
+    return [
+      {
+        name: 'live',
+        src: openLiveSource({
+          subscriptions: parseLiveSources(cfg.source),
+          urls: cfg.venueUrls,
+          staleMs: cfg.feedStale,
+          instrumentStaleMs: cfg.instrumentStale,
+          logger,
+          signal,
+        }),
+      },
+    ];
   }
   return [
     {

@@ -283,6 +283,7 @@ class Connection implements TradeOut, Feed {
     outOfOrder: 0,
   };
   private skew: number | null = null;
+  private readonly rejectsByReason = new Map<string, number>();
   private lastError: string | undefined;
 
   constructor(
@@ -490,7 +491,18 @@ class Connection implements TradeOut, Feed {
       // a mapper bug must not kill the feed: the frame is kept as a reject
       r = { trades: 0, rejects: [{ reason: 'MALFORMED', message: `mapper failed: ${(e as Error).message}` }] };
     }
-    for (const e of r.rejects) this.source.reject(this.venue.name, this.index, this.messageSeq, e, text, now);
+    for (const e of r.rejects) {
+      this.source.reject(this.venue.name, this.index, this.messageSeq, e, text, now);
+      // logged too, but not every one of a flood: the 1st, 10th, 100th… of each reason
+      const n = (this.rejectsByReason.get(e.reason) ?? 0) + 1;
+      this.rejectsByReason.set(e.reason, n);
+      if (/^10*$/.test(String(n))) {
+        this.log()?.warn(
+          { venue: this.venue.name, connection: this.index, reason: e.reason, count: n, raw: excerpt(text) },
+          `feed: ${this.venue.name} frame rejected (${e.reason}: ${e.message}); ${n} so far`,
+        );
+      }
+    }
     this.c.rejects += r.rejects.length;
     if (r.venueError !== undefined) {
       this.c.venueErrors++;
