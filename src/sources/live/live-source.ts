@@ -360,7 +360,8 @@ class Connection implements TradeOut, Feed {
     const o = this.source.options;
     this.state = 'connecting';
     this.mapper = this.venue.createMapper();
-    const ws = new WebSocket(this.url, { handshakeTimeout: Math.max(1000, o.staleMs), perMessageDeflate: false });
+    // No UTF-8 check of each frame by ws: toString replaces bad bytes and the mapper rejects what is then malformed.
+    const ws = new WebSocket(this.url, { handshakeTimeout: Math.max(1000, o.staleMs), perMessageDeflate: false, skipUTF8Validation: true });
     this.ws = ws;
     let opened = false;
     ws.on('open', () => {
