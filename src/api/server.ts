@@ -16,6 +16,7 @@ import { errorHandler, notFoundHandler } from './errors.js';
 import { InstrumentCatalog } from './instrument-catalog.js';
 import type { LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
+import { exportPipelineStats } from './pipeline-metrics.js';
 import { resolveInterval, servedIntervals } from './params.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerBarRoutes } from './routes/bars.js';
@@ -100,6 +101,16 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     catalog,
     intervalMemo: new Map(),
   };
+
+  const live = deps.live;
+  if (live !== undefined) {
+    // /metrics exports this pipeline's counters (read from its stats at scrape time)
+    const unexport = exportPipelineStats(() => live.stats());
+    app.addHook('onClose', (_app, done) => {
+      unexport();
+      done();
+    });
+  }
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

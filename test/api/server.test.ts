@@ -82,6 +82,12 @@ describe('server', () => {
       assert.match(r.body, /^process_cpu_user_seconds_total /m);
       assert.match(r.body, /^tickflow_http_request_duration_seconds_bucket\{.*route="\/api\/bars\/latest".*\} \d+/m);
       assert.match(r.body, /^tickflow_ws_clients /m);
+      // the pipeline's counters, read from its stats at scrape time
+      const stats = h.live?.stats();
+      assert.ok(stats);
+      assert.match(r.body, new RegExp(`^tickflow_trades_total\\{outcome="accepted"\\} ${stats.trades.accepted}$`, 'm'));
+      assert.match(r.body, /^tickflow_watermark_lag_seconds /m);
+      assert.match(r.body, /^tickflow_stage_records_per_second\{stage="[a-z]+"\} /m);
     } finally {
       await h.app.close();
     }

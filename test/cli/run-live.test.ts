@@ -86,6 +86,10 @@ test(
         'all 9,757 trades of the capture but the 5 in the gap, in the feed stats',
       );
       assert.equal(stats.feeds?.[0]?.source, 'live:binance');
+      const prom = await (await fetch(`${url}/metrics`)).text();
+      assert.match(prom, /^tickflow_feed_trades_total\{venue="binance",connection="0"\} 9752$/m);
+      assert.match(prom, /^tickflow_feed_up\{venue="binance",connection="0"\} 1$/m);
+      assert.match(prom, /^tickflow_feed_gap_trades_total\{venue="binance",result="missed"\} 5$/m);
       assert.equal(stats.feeds?.[0]?.connections[0]?.state, 'open');
       // 23:54:15 .. 23:59:59 of 2024-08-08, shifted: the minutes before the last are final and stored
       const bars = await waitFor(
