@@ -1,6 +1,7 @@
 // `tickflow run` with 1,000 simulated instruments for 10 minutes (SOAK_SECONDS to change):
 // RSS sampled every 10 s from /api/stats, to show the peak and that it stays flat; at the end,
 // how many files the Parquet lake holds (exports add files, compaction bounds them per partition).
+// SOAK_ARGS adds flags to the command (e.g. "--db-memory 128MB").
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +29,8 @@ const child = spawn(
     String(port),
     '--log-level',
     'warn',
+    // extra flags to compare settings, e.g. SOAK_ARGS="--db-memory 128MB"
+    ...(process.env['SOAK_ARGS'] ?? '').split(' ').filter(Boolean),
   ],
   { stdio: ['ignore', 'ignore', 'inherit'] },
 );
@@ -80,7 +83,7 @@ report(
     },
   ],
   [
-    'node bin/tickflow.js run --instruments 1000 --rate 10000 (all default intervals, indicators, alerts, windows, raw trades stored); RSS from /api/stats every 10 s',
+    `node bin/tickflow.js run --instruments 1000 --rate 10000${process.env['SOAK_ARGS'] ? ` ${process.env['SOAK_ARGS']}` : ''} (all default intervals, indicators, alerts, windows, raw trades stored); RSS from /api/stats every 10 s`,
     'target: peak RSS < 400 MB, flat',
   ],
 );
