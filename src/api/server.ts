@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import Fastify, { LogController, type FastifyBaseLogger } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import fastifyStatic from '@fastify/static';
@@ -154,15 +153,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
 
   if (serveStatic) {
     await app.register(fastifyStatic, { root: staticRoot, prefix: '/' });
-    // The dashboard has no build step yet: its chart library is served from the installed package.
-    const charts = chartLibraryDir();
-    if (charts)
-      await app.register(fastifyStatic, {
-        root: charts,
-        prefix: '/vendor/',
-        decorateReply: false,
-        allowedPath: (p) => p.includes('standalone'),
-      });
   }
 
   // Warm the instrument list so the first requests do not all wait on the store.
@@ -201,12 +191,4 @@ function canonicalIntervals(list: readonly string[]): string[] {
     }
   }
   return out;
-}
-
-function chartLibraryDir(): string | undefined {
-  try {
-    return dirname(fileURLToPath(import.meta.resolve('lightweight-charts')));
-  } catch {
-    return undefined;
-  }
 }

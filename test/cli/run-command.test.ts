@@ -19,7 +19,12 @@ test('tickflow run: simulated market → store → API and WebSocket; Ctrl-C sto
     assert.equal(health.status, 'ok');
     const html = await (await fetch(`${url}/`)).text();
     assert.match(html, /tickflow/);
-    assert.equal((await fetch(`${url}/vendor/lightweight-charts.standalone.production.js`)).status, 200);
+    // The dashboard's bundle (web/dist, chart library inside) is served next to it.
+    const script = /<script\b[^>]*\bsrc="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    assert.ok(script, 'the page loads its bundle');
+    const bundle = await fetch(`${url}${script}`);
+    assert.equal(bundle.status, 200);
+    assert.match(bundle.headers.get('content-type') ?? '', /javascript/);
 
     const instruments = await waitFor(
       async () => {

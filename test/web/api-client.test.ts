@@ -1,38 +1,9 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ApiError, createApi } from '../../web/src/api.js';
+import * as fmt from '../../web/src/format.js';
 
-/**
- * The dashboard's REST client (web/public/api.js) and formatters, run in Node against a stubbed
- * fetch. The modules are plain browser ES modules; they need nothing but fetch and URL.
- */
-
-const web = (name: string) => new URL(`../../web/public/${name}`, import.meta.url).href;
-
-interface ApiErrorLike extends Error {
-  status: number;
-  code: string;
-}
-interface Api {
-  bars(instrument: string, interval: string, limit: number): Promise<{ start: number }[]>;
-  latestBar(instrument: string, interval: string): Promise<unknown>;
-  alerts(q: { limit: number; hintTime: number | null }): Promise<{ time: number }[]>;
-  windows(instrument: string, q: { limit: number; hintTime: number | null }): Promise<{ start: number }[]>;
-}
-interface ApiModule {
-  createApi(base: string): Api;
-  ApiError: new (...args: never[]) => ApiErrorLike;
-}
-interface FormatModule {
-  priceDecimals(x: number): number;
-  fmtPrice(x: number | null): string;
-  fmtPct(x: number | null, opts?: { decimals?: number; signed?: boolean }): string;
-  fmtDuration(ms: number | null): string;
-  fmtSpan(ms: number): string;
-  fmtCompact(x: number | null): string;
-}
-
-const { createApi, ApiError } = (await import(web('api.js'))) as ApiModule;
-const fmt = (await import(web('format.js'))) as FormatModule;
+/** The dashboard's REST client (web/src/api.ts) and formatters, run in Node against a stubbed fetch. */
 
 const realFetch = globalThis.fetch;
 afterEach(() => {
@@ -146,4 +117,10 @@ test('formatting', () => {
   assert.equal(fmt.fmtDuration(185_000), '3 m 05 s');
   assert.equal(fmt.fmtCompact(12_345), '12.3k');
   assert.equal(fmt.fmtCompact(950), '950');
+  assert.equal(fmt.fmtPct(-0.00001, { signed: true }), '0.00%', 'no sign on a value that rounds to zero');
+  assert.equal(fmt.intervalMs('1s'), 1000);
+  assert.equal(fmt.intervalMs('250ms'), 250);
+  assert.equal(fmt.intervalMs('1d'), 86_400_000);
+  assert.equal(fmt.intervalMs('tick:100'), null);
+  assert.equal(fmt.symbolOf('binance:BTCUSDT'), 'BTCUSDT');
 });

@@ -1,15 +1,21 @@
-import { test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, sep } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { ROOT } from '../helpers.js';
 
-/** The dashboard is static files with no build step: every reference must resolve as served. */
+/**
+ * The dashboard as built (web/build.js → web/dist) and as the API serves it: every resource the
+ * page loads is in the build (nothing from another server, so it works offline), the chart
+ * library comes from npm (no vendored copy), and the JS stays within its size budget.
+ */
 
-const ROOT = fileURLToPath(new URL('../../web/public/', import.meta.url));
-/** Served by the API from node_modules, not from web/public. */
-const VENDOR = '/vendor/lightweight-charts.standalone.production.js';
+const WEB = join(ROOT, 'web');
+const DIST = join(WEB, 'dist');
+/** Budget from the issue: the JavaScript a first visit downloads, gzipped. */
+const JS_BUDGET_GZIP = 300 * 1024;
 
 function walk(dir: string): string[] {
   return readdirSync(dir)
@@ -20,97 +26,69 @@ function walk(dir: string): string[] {
     });
 }
 
-const files = walk(ROOT);
-const modules = files.filter((f) => f.endsWith('.js'));
 const rel = (f: string) => relative(ROOT, f).split(sep).join('/');
 
-/** Whether a reference points at another server or is inline, so there is no file to check. */
-function external(ref: string): boolean {
-  return /^(?:[a-z][a-z0-9+.-]*:|\/\/|#)/i.test(ref);
+/** URLs an HTML page loads by itself: scripts, style sheets, icons, preloads, images (not links to follow). */
+function loads(html: string): string[] {
+  const scripts = [...html.matchAll(/<script\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? '');
+  const links = [...html.matchAll(/<link\b[^>]*>/gi)]
+    .map((m) => m[0])
+    .filter((tag) => /\brel\s*=\s*["'](?:stylesheet|icon|modulepreload|preload|manifest)["']/i.test(tag))
+    .map((tag) => /\bhref\s*=\s*["']([^"']+)["']/i.exec(tag)?.[1] ?? '');
+  const images = [...html.matchAll(/<(?:img|source|iframe)\b[^>]*\bsrc\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? '');
+  return [...scripts, ...links, ...images];
 }
 
-/** A reference made by `from` (a file in web/public) → the file it names, or undefined when it leaves web/public. */
-function target(from: string, ref: string): string | undefined {
-  const path = ref.split(/[?#]/)[0] ?? '';
-  const abs = path.startsWith('/') ? join(ROOT, path) : resolve(dirname(from), path);
-  const inside = relative(ROOT, abs);
-  return inside.startsWith('..') || inside === '' ? undefined : abs;
-}
-
-function assertFile(from: string, ref: string): void {
-  const abs = target(from, ref);
-  assert.ok(abs !== undefined, `${rel(from)}: '${ref}' points outside web/public`);
-  assert.ok(existsSync(abs) && statSync(abs).isFile(), `${rel(from)}: '${ref}' does not exist in web/public`);
-}
-
-test('web/public has the dashboard entry points', () => {
-  for (const name of ['index.html', 'app.js', 'api.js', 'chart.js', 'style.css']) {
-    assert.ok(files.includes(join(ROOT, name)), `web/public/${name} is missing`);
-  }
+before(() => {
+  const r = spawnSync(process.execPath, [join(WEB, 'build.js')], { cwd: ROOT, encoding: 'utf8' });
+  assert.equal(r.status, 0, `web/build.js failed:\n${r.stdout}\n${r.stderr}`);
 });
 
-test('index.html references only files in web/public and the vendored chart library', () => {
-  const index = join(ROOT, 'index.html');
-  const html = readFileSync(index, 'utf8');
-  const refs = [...html.matchAll(/\s(?:src|href)\s*=\s*["']([^"']+)["']/gi)].map((m) => m[1] ?? '');
-  assert.ok(refs.length > 0);
-  let vendor = false;
-  for (const ref of refs) {
-    if (external(ref)) {
-      assert.ok(/^(?:data:|#)/.test(ref), `index.html: '${ref}' loads from another server; the dashboard must work offline`);
-      continue;
-    }
-    if (ref.startsWith('/vendor/')) {
-      assert.equal(ref, VENDOR, `index.html: the only vendored file the API serves is ${VENDOR}`);
-      vendor = true;
-      continue;
-    }
-    assertFile(index, ref);
-  }
-  assert.ok(vendor, `index.html must load ${VENDOR}`);
-  // The library defines window.LightweightCharts; the app module (deferred) runs after it.
-  const scripts = [...html.matchAll(/<script\b([^>]*)>/gi)].map((m) => m[1] ?? '');
-  const vendorAt = scripts.findIndex((s) => s.includes(VENDOR));
-  const appAt = scripts.findIndex((s) => /src\s*=\s*["'](?:\.\/|\/)?app\.js["']/.test(s));
-  assert.ok(appAt >= 0, 'index.html must load app.js');
-  assert.match(scripts[appAt] ?? '', /type\s*=\s*["']module["']/, 'app.js is an ES module');
-  assert.ok(vendorAt >= 0 && vendorAt < appAt, 'the chart library loads before app.js');
-});
-
-test('style sheets reference only files that exist', () => {
-  for (const css of files.filter((f) => f.endsWith('.css'))) {
-    const text = readFileSync(css, 'utf8');
-    for (const m of text.matchAll(/url\(\s*["']?([^"')]+)["']?\s*\)/g)) {
-      const ref = m[1] ?? '';
-      if (!external(ref)) assertFile(css, ref);
+test('the source page loads only the TypeScript entry; no vendored chart library in web/', () => {
+  const html = readFileSync(join(WEB, 'index.html'), 'utf8');
+  assert.deepEqual(
+    loads(html).filter((u) => !u.startsWith('data:')),
+    ['/src/main.ts'],
+  );
+  const vendored = walk(WEB).filter((f) => !f.startsWith(DIST) && /lightweight-charts/i.test(f));
+  assert.deepEqual(vendored.map(rel), [], 'lightweight-charts is imported from node_modules, not copied');
+  for (const f of walk(join(WEB, 'src')).filter((p) => p.endsWith('.ts'))) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/\bfrom\s+["']([^"']+)["']/g)) {
+      const spec = m[1] ?? '';
+      assert.ok(!/^(?:https?:)?\/\//.test(spec), `${rel(f)} imports ${spec} from another server`);
     }
   }
 });
 
-test('every module imports only files that exist in web/public (no bare specifiers: there is no bundler yet)', () => {
-  assert.ok(modules.length > 0);
-  for (const mod of modules) {
-    const text = readFileSync(mod, 'utf8');
-    const specs = [
-      // import … from '…' / export … from '…'
-      ...text.matchAll(/^\s*(?:import|export)\s[^;]*?\sfrom\s*["']([^"']+)["']/gm),
-      // import '…'
-      ...text.matchAll(/^\s*import\s*["']([^"']+)["']/gm),
-      // import('…'), including JSDoc type imports
-      ...text.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g),
-    ].map((m) => m[1] ?? '');
-    for (const spec of specs) {
-      assert.ok(spec.startsWith('./') || spec.startsWith('../'), `${rel(mod)}: '${spec}' is not a relative path the browser can load`);
-      assert.ok(spec.endsWith('.js'), `${rel(mod)}: '${spec}' needs its .js extension in the browser`);
-      assertFile(mod, spec);
-    }
+test('the built page loads only files of the build (works offline)', () => {
+  const html = readFileSync(join(DIST, 'index.html'), 'utf8');
+  const urls = loads(html);
+  assert.ok(
+    urls.some((u) => /^\/assets\/[\w-]+\.js$/.test(u)),
+    'a bundled script',
+  );
+  assert.ok(
+    urls.some((u) => /^\/assets\/[\w-]+\.css$/.test(u)),
+    'a bundled style sheet',
+  );
+  for (const u of urls) {
+    if (u.startsWith('data:')) continue;
+    assert.ok(u.startsWith('/') && !u.startsWith('//'), `index.html loads '${u}' from elsewhere`);
+    const file = join(DIST, u);
+    assert.ok(existsSync(file), `index.html loads '${u}', which is not in web/dist`);
+  }
+  for (const f of walk(DIST).filter((p) => p.endsWith('.js') || p.endsWith('.css'))) {
+    const text = readFileSync(f, 'utf8');
+    assert.doesNotMatch(text, /\bimport\s*\(\s*["'](?:https?:)?\/\//, `${rel(f)} imports code from another server`);
+    assert.doesNotMatch(text, /@import\s+(?:url\()?["']?(?:https?:)?\/\//, `${rel(f)} loads a style sheet from another server`);
+    assert.doesNotMatch(text, /url\(\s*["']?(?:https?:)?\/\//, `${rel(f)} loads a font or image from another server`);
   }
 });
 
-test('every module parses as an ES module', () => {
-  for (const mod of modules) {
-    // package.json says "type": "module", so node --check parses .js files as ES modules.
-    const r = spawnSync(process.execPath, ['--check', mod], { encoding: 'utf8' });
-    assert.equal(r.status, 0, `${rel(mod)} does not parse:\n${r.stderr}`);
-  }
+test(`the JavaScript of the page is under ${JS_BUDGET_GZIP / 1024} kB gzipped, chart library included`, () => {
+  const js = walk(DIST).filter((f) => f.endsWith('.js'));
+  const all = Buffer.concat(js.map((f) => readFileSync(f)));
+  assert.match(all.toString('utf8'), /addSeries/, 'lightweight-charts is in the bundle');
+  const gz = gzipSync(all, { level: 9 }).length;
+  assert.ok(gz < JS_BUDGET_GZIP, `${gz} bytes gzipped`);
 });

@@ -1,0 +1,73 @@
+/* global process, console, URL, setTimeout -- Node globals (the lint config names them for bin/ and scripts/ only) */
+// Builds the dashboard (web/index.html + web/src → web/dist) with Vite, unless web/dist already
+// holds a build of exactly these sources. `npm install` (prepare), `npm start` (prestart) and
+// `npm test` (pretest) run it, so a fresh checkout serves and tests a current dashboard and an
+// unchanged one costs a hash of ~100 kB. `--force` builds anyway.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'web/dist');
+const stampFile = join(dist, '.build-hash');
+
+function files(dir) {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = join(dir, name);
+      return statSync(p).isDirectory() ? files(p) : [p];
+    });
+}
+
+/** Everything the bundle depends on: sources, config, and the versions of the tools and libraries. */
+function sourceHash() {
+  const hash = createHash('sha256');
+  const inputs = [join(root, 'web/index.html'), join(root, 'vite.config.ts'), join(root, 'web/build.js'), ...files(join(root, 'web/src'))];
+  for (const f of inputs) hash.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const pkg of ['vite', 'lightweight-charts']) {
+    const p = join(root, 'node_modules', pkg, 'package.json');
+    hash.update(existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : 'missing');
+  }
+  return hash.digest('hex');
+}
+
+const force = process.argv.includes('--force');
+const want = sourceHash();
+const current = () =>
+  (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null) === want && existsSync(join(dist, 'index.html'));
+if (current() && !force) process.exit(0);
+
+// Test files running in parallel may each ask for a build: one builds, the others wait for it.
+const lock = join(root, 'web/.build-lock');
+for (let waited = 0; ; waited += 100) {
+  try {
+    closeSync(openSync(lock, 'wx'));
+    break;
+  } catch {
+    // A lock older than a minute is left over from a killed build.
+    if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+process.on('exit', () => rmSync(lock, { force: true }));
+if (current() && !force) process.exit(0);
+
+let vite;
+try {
+  vite = await import('vite');
+} catch {
+  // An install without devDependencies: keep what is there, or say why there is no dashboard.
+  console.warn(
+    existsSync(join(dist, 'index.html'))
+      ? 'web: vite is not installed; serving the existing (older) dashboard build in web/dist'
+      : 'web: vite is not installed (npm install without --omit=dev), so the dashboard is not built; the API still runs',
+  );
+  process.exit(0);
+}
+
+const started = Date.now();
+await vite.build({ configFile: join(root, 'vite.config.ts'), logLevel: 'warn' });
+writeFileSync(stampFile, `${want}\n`);
+console.log(`web: dashboard built into web/dist in ${Date.now() - started} ms`);
