@@ -12,10 +12,7 @@ import { BinanceTradeMapper, type TradePusher } from '../../messages/binance-tra
 import { checkPrice, checkSize, checkTime, msFromEpochMsOrUs, num, recordError, type RecordError } from '../../record-checks.js';
 import { IGNORED, type FrameResult, type TradeOut, type VenueMapper } from '../mapper.js';
 import type { Backfill, VenueSpec } from '../venue.js';
-
-type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+import { InstrumentCache, NOT_JSON, badInstrument, isObject, malformed, parseJson } from './mapping.js';
 
 function binanceSymbol(symbol: string): string {
   const s = symbol.trim().toUpperCase();
@@ -28,12 +25,7 @@ function binanceSymbol(symbol: string): string {
 /** A venue error (`{"error":{"code","msg"}}` answering a request, or `{"code","msg"}`), else undefined. */
 function venueError(text: string): string | undefined {
   if (!text.includes('"msg"')) return undefined;
-  let v: unknown;
-  try {
-    v = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  const v = parseJson(text);
   if (!isObject(v)) return undefined;
   const e = isObject(v['error']) ? v['error'] : v;
   return typeof e['msg'] === 'string' ? `binance error ${String(e['code'] ?? '')}: ${e['msg']}` : undefined;
@@ -70,31 +62,23 @@ class TradeStreamMapper implements VenueMapper {
 
 /** `aggTrade` streams: `{"e":"aggTrade","E","s","a","p","q","f","l","T","m","M"}`, id `a`. */
 class AggTradeStreamMapper implements VenueMapper {
-  private readonly instruments = new Map<string, InstrumentId>();
+  private readonly instruments: InstrumentCache;
 
-  constructor(private readonly prefix: string) {}
+  constructor(prefix: string) {
+    this.instruments = new InstrumentCache((s) => instrumentId(prefix, s));
+  }
 
   map(text: string, localTs: number, out: TradeOut): FrameResult {
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch {
-      return { trades: 0, rejects: [recordError('MALFORMED', 'not valid JSON')] };
-    }
-    if (!isObject(v)) return { trades: 0, rejects: [recordError('MALFORMED', 'not a JSON object')] };
+    const v = parseJson(text);
+    if (v === NOT_JSON) return malformed('not valid JSON');
+    if (!isObject(v)) return malformed('not a JSON object');
     let msg = v;
     const stream = v['stream'];
     if (typeof stream === 'string' && 'data' in v) {
       const data = v['data'];
-      if (!isObject(data))
-        return { trades: 0, rejects: [recordError('MALFORMED', `combined-stream message of '${stream}' whose data is not an object`)] };
+      if (!isObject(data)) return malformed(`combined-stream message of '${stream}' whose data is not an object`);
       if (stream.endsWith('@aggTrade') && data['e'] !== 'aggTrade') {
-        return {
-          trades: 0,
-          rejects: [
-            recordError('MALFORMED', `message of stream '${stream}' has e ${JSON.stringify(data['e']) ?? 'missing'}, not "aggTrade"`),
-          ],
-        };
+        return malformed(`message of stream '${stream}' has e ${JSON.stringify(data['e']) ?? 'missing'}, not "aggTrade"`);
       }
       msg = data;
     }
@@ -102,27 +86,14 @@ class AggTradeStreamMapper implements VenueMapper {
       const err = venueError(text);
       return err === undefined ? IGNORED : { trades: 0, rejects: [], venueError: err };
     }
-    const bad = this.push(msg['s'], msg['a'], msg['p'], msg['q'], msg['T'], msg['m'], localTs, out);
+    const bad = pushFields(this.instruments, msg['s'], msg['a'], msg['p'], msg['q'], msg['T'], msg['m'], localTs, out, 'a');
     return bad === undefined ? { trades: 1, rejects: [] } : { trades: 0, rejects: [bad] };
-  }
-
-  instrument(symbol: string): InstrumentId {
-    let inst = this.instruments.get(symbol);
-    if (inst === undefined) {
-      inst = instrumentId(this.prefix, symbol);
-      this.instruments.set(symbol, inst);
-    }
-    return inst;
-  }
-
-  /** One trade from its fields (stream or REST, which name them alike); a RecordError when one is bad. */
-  push(s: unknown, a: unknown, p: unknown, q: unknown, t: unknown, m: unknown, localTs: number, out: TradeOut): RecordError | undefined {
-    return pushFields(this, s, a, p, q, t, m, localTs, out, 'a');
   }
 }
 
+/** One trade from its fields (aggTrade stream or REST, which name them alike); a RecordError when one is bad. */
 function pushFields(
-  on: { instrument(symbol: string): InstrumentId },
+  instruments: InstrumentCache,
   s: unknown,
   idRaw: unknown,
   p: unknown,
@@ -141,12 +112,8 @@ function pushFields(
   const ts = msFromEpochMsOrUs(t);
   const bad = checkPrice(price, 'price') ?? checkSize(size, 'quantity') ?? checkTime(ts, localTs, 'trade time');
   if (bad) return bad;
-  let inst: InstrumentId;
-  try {
-    inst = on.instrument(s);
-  } catch (e) {
-    return recordError('BAD_INSTRUMENT', `symbol '${s}': ${(e as Error).message}`);
-  }
+  const inst = instruments.get(s);
+  if (inst === undefined) return badInstrument('symbol', s);
   const id = typeof idRaw === 'number' && Number.isSafeInteger(idRaw) && idRaw >= 0 ? idRaw : -1;
   if (id < 0) return recordError('MALFORMED', `trade id (${idKey}) ${JSON.stringify(idRaw) ?? 'missing'} is not a non-negative integer`);
   out.trade(inst, ts, price, size, id, m ? -1 : 1);
@@ -155,33 +122,17 @@ function pushFields(
 
 /** Maps a JSON array of REST trades with `fields` naming id, price, qty, time and buyer-maker. */
 function restBackfill(path: string, fields: { id: string; p: string; q: string; t: string; m: string }, prefix: string): Backfill {
-  const instruments = new Map<string, InstrumentId>();
-  const on = {
-    instrument(symbol: string): InstrumentId {
-      let inst = instruments.get(symbol);
-      if (inst === undefined) {
-        inst = instrumentId(prefix, symbol);
-        instruments.set(symbol, inst);
-      }
-      return inst;
-    },
-  };
+  const instruments = new InstrumentCache((s) => instrumentId(prefix, s));
   return {
     limit: 1000,
     url: (base, symbol, fromId, limit) =>
       `${base.replace(/\/$/, '')}${path}?symbol=${encodeURIComponent(symbol)}&fromId=${fromId}&limit=${limit}`,
     map(body, symbol, localTs, out) {
-      let v: unknown;
-      try {
-        v = JSON.parse(body);
-      } catch {
-        return { trades: 0, rejects: [recordError('MALFORMED', `${path}: response is not valid JSON`)] };
-      }
+      const v = parseJson(body);
+      if (v === NOT_JSON) return malformed(`${path}: response is not valid JSON`);
       if (!Array.isArray(v)) {
         const err = venueError(body);
-        return err !== undefined
-          ? { trades: 0, rejects: [], venueError: err }
-          : { trades: 0, rejects: [recordError('MALFORMED', `${path}: response is not an array`)] };
+        return err !== undefined ? { trades: 0, rejects: [], venueError: err } : malformed(`${path}: response is not an array`);
       }
       let trades = 0;
       const rejects: RecordError[] = [];
@@ -190,7 +141,18 @@ function restBackfill(path: string, fields: { id: string; p: string; q: string; 
           rejects.push(recordError('MALFORMED', `${path}: element is not an object`));
           continue;
         }
-        const bad = pushFields(on, symbol, r[fields.id], r[fields.p], r[fields.q], r[fields.t], r[fields.m], localTs, out, fields.id);
+        const bad = pushFields(
+          instruments,
+          symbol,
+          r[fields.id],
+          r[fields.p],
+          r[fields.q],
+          r[fields.t],
+          r[fields.m],
+          localTs,
+          out,
+          fields.id,
+        );
         if (bad) rejects.push(bad);
         else trades++;
       }
