@@ -5,13 +5,12 @@ import { createApiServer } from '../../api/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
-import { openLiveSource } from '../../sources/live/live-source.js';
-import { parseLiveSources } from '../../sources/live/registry.js';
 import { openDuckDbStore } from '../../store/index.js';
 import { Processor } from '../../stream/index.js';
 import { isLive, type Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
+import { liveSourceOf } from '../pipeline/live-source-of.js';
 import { LiveHub } from '../pipeline/live-hub.js';
 import { ProcessStage } from '../pipeline/process-stage.js';
 import { outputShapingSettings, processorConfig } from '../pipeline/processor-config.js';
@@ -85,14 +84,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
       ? [
           {
             name: 'live',
-            src: openLiveSource({
-              subscriptions: parseLiveSources(cfg.source),
-              urls: cfg.venueUrls,
-              staleMs: cfg.feedStale,
-              instrumentStaleMs: cfg.instrumentStale,
-              logger,
-              signal: abort.signal,
-            }),
+            src: liveSourceOf(cfg, cfg.source, logger, abort.signal),
           },
         ]
       : [

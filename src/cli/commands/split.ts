@@ -5,14 +5,13 @@ import { createApiServer } from '../../api/index.js';
 import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
-import { openLiveSource } from '../../sources/live/live-source.js';
-import { parseLiveSources } from '../../sources/live/registry.js';
 import { openDuckDbStore } from '../../store/index.js';
 import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
 import { pipelineCodecs } from '../pipeline/output-codecs.js';
 import { PartitionedIngestStage } from '../pipeline/partitioned-ingest-stage.js';
 import { PartitionedProcessStage } from '../pipeline/partitioned-process-stage.js';
+import { liveSourceOf } from '../pipeline/live-source-of.js';
 import { processorConfig } from '../pipeline/processor-config.js';
 import { OUTPUT_TOPICS, SinkStage } from '../pipeline/sink-stage.js';
 import { VERSION, WEB_DIR } from '../version.js';
@@ -75,14 +74,7 @@ function sourcesOf(cfg: Config, signal: AbortSignal, logger: Logger): { name: st
     return [
       {
         name: 'live',
-        src: openLiveSource({
-          subscriptions: parseLiveSources(cfg.source),
-          urls: cfg.venueUrls,
-          staleMs: cfg.feedStale,
-          instrumentStaleMs: cfg.instrumentStale,
-          logger,
-          signal,
-        }),
+        src: liveSourceOf(cfg, cfg.source, logger, signal),
       },
     ];
   }
