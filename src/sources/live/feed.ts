@@ -61,3 +61,47 @@ export interface PollerSpec {
   instrument(symbol: string): InstrumentId;
   createFeed(sink: FeedSink, index: number, symbols: readonly string[], restUrl: string): Feed;
 }
+
+/** Weight of the newest sample in the clock skew's running mean. */
+const SKEW_ALPHA = 0.05;
+
+/**
+ * What every feed counts and reports, whatever it connects with: its state, the counters of
+ * `FeedConnectionStats`, when it last heard anything, the last error and the clock skew.
+ */
+export class FeedMeter {
+  state: FeedConnectionStats['state'] = 'closed';
+  readonly c = {
+    messages: 0,
+    trades: 0,
+    ignored: 0,
+    rejects: 0,
+    venueErrors: 0,
+    connects: 0,
+    reconnects: 0,
+    gapsDetected: 0,
+    tradesMissed: 0,
+    tradesBackfilled: 0,
+    gapsUnrecovered: 0,
+    outOfOrder: 0,
+  };
+  lastMessageAt: number | null = null;
+  lastError: string | undefined;
+  private skew: number | null = null;
+
+  /** One trade's local receive time minus its exchange time, into the recent mean. */
+  skewSample(d: number): void {
+    this.skew = this.skew === null ? d : this.skew + SKEW_ALPHA * (d - this.skew);
+  }
+
+  stats(identity: { venue: string; connection: number; url: string; symbols: number }, now: number): FeedConnectionStats {
+    return {
+      ...identity,
+      state: this.state,
+      ...this.c,
+      skewMs: this.skew === null ? null : Math.round(this.skew * 10) / 10,
+      lastMessageAgeMs: this.lastMessageAt === null ? null : Math.max(0, now - this.lastMessageAt),
+      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+    };
+  }
+}

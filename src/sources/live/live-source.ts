@@ -21,7 +21,7 @@ import {
 import type { Logger } from '../../obs/index.js';
 import type { RecordError } from '../record-checks.js';
 import type { SourceChunk, TradeSource } from '../source.js';
-import type { Feed, FeedSettings, FeedSink, PollerSpec } from './feed.js';
+import { FeedMeter, type Feed, type FeedSettings, type FeedSink, type PollerSpec } from './feed.js';
 import type { FrameResult, TradeOut } from './mapper.js';
 import type { VenueSpec } from './venue.js';
 
@@ -250,11 +250,9 @@ interface HeldTrade {
   readonly localTs: number;
 }
 
-const SKEW_ALPHA = 0.05;
-
 class Connection implements TradeOut, Feed {
   private ws: WebSocket | undefined;
-  private state: FeedConnectionStats['state'] = 'closed';
+  private readonly m = new FeedMeter();
   private readonly url: string;
   private readonly restUrl: string | undefined;
   private readonly insts = new Map<InstrumentId, InstrumentState>();
@@ -265,26 +263,9 @@ class Connection implements TradeOut, Feed {
   private closed = false;
   private paused = false;
   private localTs = 0;
-  private lastMessageAt: number | null = null;
   private disconnectedAt: number | null = null;
   private messageSeq = 0;
-  private readonly c = {
-    messages: 0,
-    trades: 0,
-    ignored: 0,
-    rejects: 0,
-    venueErrors: 0,
-    connects: 0,
-    reconnects: 0,
-    gapsDetected: 0,
-    tradesMissed: 0,
-    tradesBackfilled: 0,
-    gapsUnrecovered: 0,
-    outOfOrder: 0,
-  };
-  private skew: number | null = null;
   private readonly rejectsByReason = new Map<string, number>();
-  private lastError: string | undefined;
 
   constructor(
     private readonly source: FeedSink,
@@ -309,17 +290,7 @@ class Connection implements TradeOut, Feed {
   }
 
   stats(now: number): FeedConnectionStats {
-    return {
-      venue: this.venue.name,
-      connection: this.index,
-      url: this.url,
-      symbols: this.symbols.length,
-      state: this.state,
-      ...this.c,
-      skewMs: this.skew === null ? null : Math.round(this.skew * 10) / 10,
-      lastMessageAgeMs: this.lastMessageAt === null ? null : Math.max(0, now - this.lastMessageAt),
-      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
-    };
+    return this.m.stats({ venue: this.venue.name, connection: this.index, url: this.url, symbols: this.symbols.length }, now);
   }
 
   start(): void {
@@ -331,7 +302,7 @@ class Connection implements TradeOut, Feed {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.state = 'closed';
+    this.m.state = 'closed';
     for (const t of this.timers) clearInterval(t);
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const ws = this.ws;
@@ -358,7 +329,7 @@ class Connection implements TradeOut, Feed {
   private connect(): void {
     if (this.closed) return;
     const o = this.source.options;
-    this.state = 'connecting';
+    this.m.state = 'connecting';
     this.mapper = this.venue.createMapper();
     // No UTF-8 check of each frame by ws: toString replaces bad bytes and the mapper rejects what is then malformed.
     const ws = new WebSocket(this.url, { handshakeTimeout: Math.max(1000, o.staleMs), perMessageDeflate: false, skipUTF8Validation: true });
@@ -366,10 +337,10 @@ class Connection implements TradeOut, Feed {
     let opened = false;
     ws.on('open', () => {
       opened = true;
-      this.state = 'open';
-      this.c.connects++;
+      this.m.state = 'open';
+      this.m.c.connects++;
       const now = o.now();
-      this.lastMessageAt = now;
+      this.m.lastMessageAt = now;
       if (this.disconnectedAt !== null) {
         this.source.event({
           type: 'disconnect',
@@ -391,16 +362,16 @@ class Connection implements TradeOut, Feed {
       this.onMessage(isBinary ? rawText(data) : rawText(data));
     });
     ws.on('pong', () => {
-      if (this.ws === ws) this.lastMessageAt = o.now();
+      if (this.ws === ws) this.m.lastMessageAt = o.now();
     });
     ws.on('error', (e: Error) => {
-      this.lastError = e.message;
+      this.m.lastError = e.message;
     });
     ws.on('close', (code: number, reason: Buffer) => {
       if (this.ws !== ws) return;
       this.ws = undefined;
-      const why = this.lastError ?? `closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`;
-      if (this.disconnectedAt === null) this.disconnectedAt = this.lastMessageAt ?? o.now();
+      const why = this.m.lastError ?? `closed (${code}${reason.length > 0 ? ` ${reason.toString()}` : ''})`;
+      if (this.disconnectedAt === null) this.disconnectedAt = this.m.lastMessageAt ?? o.now();
       for (const st of this.insts.values()) if (st.lastTs > -Infinity) st.dropped = true;
       if (opened) this.attempt = 0;
       this.scheduleReconnect(why);
@@ -421,16 +392,16 @@ class Connection implements TradeOut, Feed {
   private scheduleReconnect(why: string): void {
     if (this.closed) return;
     const o = this.source.options;
-    this.state = 'waiting';
+    this.m.state = 'waiting';
     const base = Math.min(o.reconnectMaxMs, o.reconnectMinMs * 2 ** Math.min(this.attempt, 30));
     const delay = Math.round(base * (1 - o.jitter * Math.random()));
     this.attempt++;
-    this.c.reconnects++;
+    this.m.c.reconnects++;
     this.log()?.warn(
       { venue: this.venue.name, connection: this.index, url: this.url, reason: why, retryInMs: delay, attempt: this.attempt },
       `feed: ${this.venue.name} connection ${this.index} lost or unreachable (${why}); reconnecting in ${(delay / 1000).toFixed(1)} s`,
     );
-    this.lastError = undefined;
+    this.m.lastError = undefined;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.connect();
@@ -441,17 +412,17 @@ class Connection implements TradeOut, Feed {
   private drop(why: string): void {
     const ws = this.ws;
     if (!ws) return;
-    this.lastError = why;
+    this.m.lastError = why;
     ws.terminate();
   }
 
   private watch(): void {
     const ws = this.ws;
-    if (!ws || this.state !== 'open' || this.paused) return;
+    if (!ws || this.m.state !== 'open' || this.paused) return;
     const o = this.source.options;
     const now = o.now();
-    if (this.lastMessageAt !== null && now - this.lastMessageAt > o.staleMs) {
-      this.drop(`nothing received for ${Math.round((now - this.lastMessageAt) / 1000)} s`);
+    if (this.m.lastMessageAt !== null && now - this.m.lastMessageAt > o.staleMs) {
+      this.drop(`nothing received for ${Math.round((now - this.m.lastMessageAt) / 1000)} s`);
       return;
     }
     if (o.instrumentStaleMs > 0) {
@@ -481,9 +452,9 @@ class Connection implements TradeOut, Feed {
 
   private onMessage(text: string): void {
     const now = this.source.options.now();
-    this.lastMessageAt = now;
+    this.m.lastMessageAt = now;
     this.localTs = now;
-    this.c.messages++;
+    this.m.c.messages++;
     this.messageSeq++;
     let r: FrameResult;
     try {
@@ -504,25 +475,25 @@ class Connection implements TradeOut, Feed {
         );
       }
     }
-    this.c.rejects += r.rejects.length;
+    this.m.c.rejects += r.rejects.length;
     if (r.venueError !== undefined) {
-      this.c.venueErrors++;
-      this.lastError = r.venueError;
+      this.m.c.venueErrors++;
+      this.m.lastError = r.venueError;
       this.log()?.warn(
         { venue: this.venue.name, connection: this.index, error: r.venueError },
         `feed: ${this.venue.name} says: ${r.venueError}`,
       );
       this.source.reject(this.venue.name, this.index, this.messageSeq, { reason: 'VENUE_ERROR', message: r.venueError }, text, now);
     }
-    if (r.trades === 0 && r.rejects.length === 0 && r.venueError === undefined) this.c.ignored++;
+    if (r.trades === 0 && r.rejects.length === 0 && r.venueError === undefined) this.m.c.ignored++;
   }
 
   /** TradeOut: one trade of the frame being mapped. */
   trade(inst: InstrumentId, ts: number, price: number, size: number, id: number, side: Side): void {
     const localTs = this.localTs;
-    this.c.trades++;
+    this.m.c.trades++;
     const d = localTs - ts;
-    this.skew = this.skew === null ? d : this.skew + SKEW_ALPHA * (d - this.skew);
+    this.m.skewSample(d);
     let st = this.insts.get(inst);
     if (st === undefined) {
       // a venue may answer with instruments not asked for (aliases): follow them too
@@ -567,12 +538,12 @@ class Connection implements TradeOut, Feed {
       }
       if (st.lastId >= 0 && t.id <= st.lastId) {
         // a duplicate or a step back: the processor's dedupe drops repeats; counted here
-        this.c.outOfOrder++;
+        this.m.c.outOfOrder++;
       } else if (ids === 'sequential' && st.lastId >= 0 && t.id > st.lastId + 1) {
         const first = st.lastId + 1;
         const last = t.id - 1;
-        this.c.gapsDetected++;
-        this.c.tradesMissed += last - first + 1;
+        this.m.c.gapsDetected++;
+        this.m.c.tradesMissed += last - first + 1;
         const canBackfill = this.venue.backfill !== undefined && this.restUrl !== undefined && st.symbol !== '';
         this.log()?.warn(
           { venue: this.venue.name, instrument: inst, firstMissingId: first, lastMissingId: last, backfill: canBackfill },
@@ -584,7 +555,7 @@ class Connection implements TradeOut, Feed {
           void this.backfill(inst, st, first, last, st.lastTs);
           return;
         }
-        this.c.gapsUnrecovered++;
+        this.m.c.gapsUnrecovered++;
         this.markGap(st, 'ids', st.lastTs, t.ts, last - first + 1);
         this.source.event({
           type: 'gap',
@@ -631,10 +602,10 @@ class Connection implements TradeOut, Feed {
       failure = (e as Error).message;
     }
     const recovered = got.length;
-    this.c.tradesBackfilled += recovered;
+    this.m.c.tradesBackfilled += recovered;
     const complete = failure === undefined && next > last;
     if (!complete) {
-      this.c.gapsUnrecovered++;
+      this.m.c.gapsUnrecovered++;
       this.markGap(st, 'ids', before, st.held?.[0]?.ts ?? before, last - first + 1 - recovered);
     }
     this.source.event({

@@ -30,7 +30,7 @@
 import { checkPrice, checkTime, type RecordError } from '../../record-checks.js';
 import type { FeedConnectionStats, InstrumentId } from '../../../core/index.js';
 import type { Logger } from '../../../obs/index.js';
-import type { Feed, FeedSink } from '../feed.js';
+import { FeedMeter, type Feed, type FeedSink } from '../feed.js';
 
 /** Where a poll mapper puts the quotes it finds (already checked with `checkQuote`). */
 export interface QuoteOut {
@@ -109,10 +109,8 @@ type Outcome =
   | { readonly kind: 'bad-symbol'; readonly why: string }
   | { readonly kind: 'closed' };
 
-const SKEW_ALPHA = 0.05;
-
 export class PollingFeed implements Feed, QuoteOut {
-  private state: FeedConnectionStats['state'] = 'closed';
+  private readonly m = new FeedMeter();
   /** symbols still polled: those the venue said it does not know are dropped */
   private active: string[];
   private readonly insts = new Map<InstrumentId, InstrumentState>();
@@ -126,30 +124,13 @@ export class PollingFeed implements Feed, QuoteOut {
   /** local time of the last good poll before the current failure streak (null: no streak) */
   private failingSince: number | null = null;
   private lastGoodAt: number | null = null;
-  private lastMessageAt: number | null = null;
   private localTs = 0;
   private seq = 0;
   private ticks = 0;
-  private skew: number | null = null;
-  private lastError: string | undefined;
   /** the venue error last logged, so a repeated one is not logged on every poll */
   private lastWarned: string | undefined;
   private readonly missingReported = new Set<string>();
   private readonly url: string;
-  private readonly c = {
-    messages: 0,
-    trades: 0,
-    ignored: 0,
-    rejects: 0,
-    venueErrors: 0,
-    connects: 0,
-    reconnects: 0,
-    gapsDetected: 0,
-    tradesMissed: 0,
-    tradesBackfilled: 0,
-    gapsUnrecovered: 0,
-    outOfOrder: 0,
-  };
 
   constructor(
     private readonly sink: FeedSink,
@@ -165,30 +146,20 @@ export class PollingFeed implements Feed, QuoteOut {
   }
 
   stats(now: number): FeedConnectionStats {
-    return {
-      venue: this.api.name,
-      connection: this.index,
-      url: this.url,
-      symbols: this.active.length,
-      state: this.state,
-      ...this.c,
-      skewMs: this.skew === null ? null : Math.round(this.skew * 10) / 10,
-      lastMessageAgeMs: this.lastMessageAt === null ? null : Math.max(0, now - this.lastMessageAt),
-      ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
-    };
+    return this.m.stats({ venue: this.api.name, connection: this.index, url: this.url, symbols: this.active.length }, now);
   }
 
   start(): void {
     if (this.started || this.closed) return;
     this.started = true;
-    this.state = 'connecting';
+    this.m.state = 'connecting';
     void this.run();
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.state = 'closed';
+    this.m.state = 'closed';
     this.abort.abort();
     this.wake();
   }
@@ -219,7 +190,7 @@ export class PollingFeed implements Feed, QuoteOut {
       }
       if (this.closed || outcome.kind === 'closed') break;
       if (this.active.length === 0) {
-        this.state = 'closed';
+        this.m.state = 'closed';
         this.log()?.warn(
           { venue: this.api.name, connection: this.index },
           `poller: ${this.api.name} #${this.index} has no symbol left to poll; stopped`,
@@ -270,11 +241,11 @@ export class PollingFeed implements Feed, QuoteOut {
     if (this.closed) return { kind: 'closed' };
     const now = o.now();
     this.localTs = now;
-    this.lastMessageAt = now;
-    this.c.messages++;
+    this.m.lastMessageAt = now;
+    this.m.c.messages++;
     this.seq++;
     if (status === 429 || status === 418) {
-      this.c.venueErrors++;
+      this.m.c.venueErrors++;
       const wait = retryAfterMs(retryAfter);
       const why = `HTTP ${status} (${status === 418 ? 'banned for ignoring rate limits' : 'rate limited'}${wait === undefined ? '' : `, Retry-After ${Math.round(wait / 1000)} s`}): ${clip(body)}`;
       return { kind: 'failed', why, retryAfterMs: wait };
@@ -294,14 +265,14 @@ export class PollingFeed implements Feed, QuoteOut {
     const venueError = r.venueError ?? (ok ? undefined : `HTTP ${status}: ${clip(body)}`);
     if (r.badSymbol === true) return { kind: 'bad-symbol', why: venueError ?? 'unknown symbol' };
     if (venueError !== undefined) {
-      this.c.venueErrors++;
-      this.lastError = venueError;
+      this.m.c.venueErrors++;
+      this.m.lastError = venueError;
       this.reject({ reason: 'VENUE_ERROR', message: venueError }, body);
       if (ok) this.warnVenue(venueError);
     }
     if (!ok) return { kind: 'failed', why: venueError ?? `HTTP ${status}`, retryAfterMs: undefined };
     if (venueError === undefined) this.lastWarned = undefined;
-    if (this.ticks === 0 && r.rejects.length === 0 && venueError === undefined) this.c.ignored++;
+    if (this.ticks === 0 && r.rejects.length === 0 && venueError === undefined) this.m.c.ignored++;
     return { kind: 'ok' };
   }
 
@@ -316,7 +287,7 @@ export class PollingFeed implements Feed, QuoteOut {
     }
     if (venueTs !== null) {
       if (ts < st.lastTs) {
-        this.c.outOfOrder++;
+        this.m.c.outOfOrder++;
         return;
       }
       if (ts === st.lastTs && price === st.lastPrice) {
@@ -325,7 +296,7 @@ export class PollingFeed implements Feed, QuoteOut {
         return;
       }
       const d = localTs - ts;
-      this.skew = this.skew === null ? d : this.skew + SKEW_ALPHA * (d - this.skew);
+      this.m.skewSample(d);
     }
     if (st.dropped) {
       st.dropped = false;
@@ -343,12 +314,12 @@ export class PollingFeed implements Feed, QuoteOut {
     st.lastTs = ts;
     st.lastPrice = price;
     this.ticks++;
-    this.c.trades++;
+    this.m.c.trades++;
     this.sink.push(inst, ts, price, 0, -1, 0, localTs);
   }
 
   private reject(e: RecordError, raw: string): void {
-    this.c.rejects++;
+    this.m.c.rejects++;
     this.sink.reject(this.api.name, this.index, this.seq, e, raw, this.localTs);
   }
 
@@ -356,8 +327,8 @@ export class PollingFeed implements Feed, QuoteOut {
   private succeeded(startedAt: number): number {
     const o = this.sink.options;
     const now = o.now();
-    if (this.state !== 'open') {
-      this.c.connects++;
+    if (this.m.state !== 'open') {
+      this.m.c.connects++;
       if (this.failingSince !== null) {
         this.log()?.info(
           { venue: this.api.name, connection: this.index, failedPolls: this.attempt, downMs: now - this.failingSince },
@@ -377,7 +348,7 @@ export class PollingFeed implements Feed, QuoteOut {
         );
       }
     }
-    this.state = 'open';
+    this.m.state = 'open';
     this.attempt = 0;
     this.failingSince = null;
     this.lastGoodAt = now;
@@ -388,8 +359,8 @@ export class PollingFeed implements Feed, QuoteOut {
   private failed(why: string, retryAfter: number | undefined): number {
     const o = this.sink.options;
     const now = o.now();
-    this.c.reconnects++;
-    this.lastError = why;
+    this.m.c.reconnects++;
+    this.m.lastError = why;
     const base = Math.min(o.reconnectMaxMs, o.reconnectMinMs * 2 ** Math.min(this.attempt, 30));
     const backoff = Math.round(base * (1 - o.jitter * Math.random()));
     // never poll a failing venue more often than a healthy one; a Retry-After is a floor
@@ -406,7 +377,7 @@ export class PollingFeed implements Feed, QuoteOut {
     } else {
       this.log()?.debug(fields, `poller: ${this.api.name} #${this.index} poll failed again (${why})`);
     }
-    this.state = 'waiting';
+    this.m.state = 'waiting';
     return delay;
   }
 
@@ -424,7 +395,7 @@ export class PollingFeed implements Feed, QuoteOut {
       if (this.missingReported.has(s)) continue;
       this.missingReported.add(s);
       const message = `${this.api.name} has no price for '${s}' (unknown symbol, or no quote); still asking`;
-      this.c.venueErrors++;
+      this.m.c.venueErrors++;
       this.reject({ reason: 'VENUE_ERROR', message }, s);
       this.log()?.warn({ venue: this.api.name, connection: this.index, symbol: s }, `poller: ${message}`);
     }
@@ -434,8 +405,8 @@ export class PollingFeed implements Feed, QuoteOut {
   private dropSymbol(symbol: string, why: string): void {
     this.active = this.active.filter((s) => s !== symbol);
     const message = `${this.api.name} does not know symbol '${symbol}' (${why}); no longer polled`;
-    this.c.venueErrors++;
-    this.lastError = message;
+    this.m.c.venueErrors++;
+    this.m.lastError = message;
     this.reject({ reason: 'VENUE_ERROR', message }, symbol);
     this.log()?.warn({ venue: this.api.name, connection: this.index, symbol, error: why }, `poller: ${message}`);
   }
