@@ -8,9 +8,7 @@
 //    (features, five models, scoring, champion tests) for the same 600 series.
 // 2. Prequential: every model of the default set over each month of real 1m klines in
 //    ../shared/data/binance-klines-1m, against the random walk. Reported as it comes out.
-import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Bar, IndicatorSet } from '../src/core/index.js';
@@ -26,6 +24,8 @@ import {
 } from '../src/models/index.js';
 import { IndicatorEngine } from '../src/stream/indicators/index.js';
 import { report, type Row } from './report.js';
+import { SHARED_DATA } from '../test/helpers.js';
+import { loadKlineBars } from '../test/models/kline-bars.js';
 
 // A gc() to call before reading memory, without needing node --expose-gc.
 setFlagsFromString('--expose-gc');
@@ -36,43 +36,12 @@ const STEPS = Number(process.argv[2] ?? 1000);
 const ROUNDS = Number(process.argv[3] ?? 5);
 const SERIES = 600;
 
-const shared = process.env['TICKFLOW_SHARED_DATA'] ?? resolve(import.meta.dirname, '..', '..', 'shared', 'data');
+const shared = SHARED_DATA;
 const SYMBOLS = ['LTCUSDT', 'DOTUSDT', 'LINKUSDT'];
 
+/** A month of 1m bars straight from the kline file (the no-lookahead test reads them the same way). */
 function klineBars(symbol: string): Bar[] | undefined {
-  const path = resolve(shared, 'binance-klines-1m', `${symbol}-1m-2026-02.csv`);
-  if (!existsSync(path)) return undefined;
-  const instrument = `binance:${symbol}`;
-  return readFileSync(path, 'utf8')
-    .split('\n')
-    .slice(1)
-    .filter((l) => l.trim() !== '')
-    .map((l) => {
-      const f = l.split(',').map(Number);
-      const n = (k: number): number => f[k] ?? NaN;
-      const [start, volume, quoteVolume, buyVolume] = [n(0), n(5), n(7), n(9)];
-      return {
-        type: 'bar',
-        instrument,
-        interval: '1m',
-        start,
-        end: start + 60_000,
-        open: n(1),
-        high: n(2),
-        low: n(3),
-        close: n(4),
-        volume,
-        quoteVolume,
-        buyVolume,
-        sellVolume: volume - buyVolume,
-        trades: n(8),
-        vwap: volume > 0 ? quoteVolume / volume : n(4),
-        firstTradeId: 0,
-        lastTradeId: 0,
-        final: true,
-        revision: 0,
-      } satisfies Bar;
-    });
+  return loadKlineBars(`binance-klines-1m/${symbol}-1m-2026-02.csv`, `binance:${symbol}`);
 }
 
 const months = SYMBOLS.map((s) => ({ symbol: s, bars: klineBars(s) })).filter(
