@@ -80,7 +80,6 @@ async function setup(
     reconnectMinMs: 20,
     reconnectMaxMs: 200,
     flushMs: 10,
-    // the capture's clock is 2024: trades are checked against the time they were received then
     ...srcOpts,
   });
   const got = collect(src);
