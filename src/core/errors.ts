@@ -12,6 +12,8 @@ export const ErrorCodes = {
   UNKNOWN_INSTRUMENT: { status: 404, retry: false },
   UNKNOWN_INTERVAL: { status: 400, retry: false },
   INVALID_CURSOR: { status: 400, retry: false },
+  CONFLICT: { status: 409, retry: false },
+  FORBIDDEN: { status: 403, retry: false },
   // input records (reject reasons)
   MALFORMED: { status: 422, retry: false },
   WRONG_COLUMN_COUNT: { status: 422, retry: false },
@@ -34,6 +36,10 @@ export const ErrorCodes = {
   LOG_CODEC: { status: 500, retry: false },
   KAFKA: { status: 503, retry: true },
   UNAVAILABLE: { status: 503, retry: true },
+  // the seed prediction API's model (`tickflow train`, src/models/seed)
+  DATASET_INVALID: { status: 422, retry: false },
+  MODEL_NOT_LOADED: { status: 503, retry: false },
+  MODEL_INVALID: { status: 500, retry: false },
   INTERNAL: { status: 500, retry: false },
 } as const;
 

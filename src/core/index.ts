@@ -13,5 +13,6 @@ export * from './alert.js';
 export * from './reject.js';
 export * from './late-trade.js';
 export * from './feed-gap.js';
+export * from './model-records.js';
 export * from './window-stats.js';
 export * from './stats.js';

@@ -24,6 +24,15 @@ export interface ChampionOptions {
   readonly checkEvery?: number;
   /** The champion at the start and the fallback when one is quarantined. Default 'zero' (the random walk). */
   readonly initial?: string;
+  /**
+   * A challenger must also have the lower mean loss since the start (default true). The test runs
+   * every `checkEvery` steps on overlapping windows; over a long run some window passes on noise
+   * alone (on a month of 1m bars the drift baseline "beat" the random walk that way while its
+   * cumulative RMSE was higher). Requiring the whole record to agree removes those flips.
+   */
+  readonly requireCumulative?: boolean;
+  /** The model serving at the start (a warm start from the registry); default `initial`. */
+  readonly start?: string;
 }
 
 export interface ChampionChange {
@@ -31,7 +40,8 @@ export interface ChampionChange {
   readonly step: number;
   readonly from: string;
   readonly to: string;
-  readonly reason: 'dm-test' | 'quarantine';
+  /** dm-test: a challenger won the test; quarantine: the champion's state went non-finite; manual: `promote`. */
+  readonly reason: 'dm-test' | 'quarantine' | 'manual';
   /** DM statistic and p-value of the test that decided it; null for a quarantine fallback (or an infinite statistic). */
   readonly statistic: number | null;
   readonly pValue: number | null;
@@ -52,6 +62,7 @@ const ChampionStateSchema = Type.Object(
     h: Type.Integer(),
     checkEvery: Type.Integer(),
     initial: Type.String(),
+    requireCumulative: Type.Optional(Type.Boolean()),
     current: Type.String(),
     lastCheck: Type.Integer({ minimum: 0 }),
     changes: Type.Array(
@@ -60,7 +71,7 @@ const ChampionStateSchema = Type.Object(
           step: Type.Integer({ minimum: 0 }),
           from: Type.String(),
           to: Type.String(),
-          reason: Type.Union([Type.Literal('dm-test'), Type.Literal('quarantine')]),
+          reason: Type.Union([Type.Literal('dm-test'), Type.Literal('quarantine'), Type.Literal('manual')]),
           statistic: NumOrNull,
           pValue: NumOrNull,
           n: Type.Integer({ minimum: 0 }),
@@ -94,6 +105,7 @@ export class Champion {
   readonly h: number;
   readonly checkEvery: number;
   readonly initial: string;
+  readonly requireCumulative: boolean;
   private readonly pq: Prequential;
   private current: number;
   private lastCheck = 0;
@@ -109,6 +121,7 @@ export class Champion {
     this.h = options.h ?? 1;
     this.checkEvery = options.checkEvery ?? 50;
     this.initial = options.initial ?? 'zero';
+    this.requireCumulative = options.requireCumulative ?? true;
     if (!(this.alpha > 0 && this.alpha < 1))
       throw new TickflowError('CONFIG_INVALID', `champion alpha must be in (0, 1), got ${this.alpha}`);
     for (const [k, v] of [
@@ -118,7 +131,7 @@ export class Champion {
     ] as const) {
       if (!Number.isInteger(v) || v < 2) throw new TickflowError('CONFIG_INVALID', `champion ${k} must be an integer >= 2, got ${v}`);
     }
-    this.current = prequential.indexOf(this.initial);
+    this.current = prequential.indexOf(options.start ?? this.initial);
   }
 
   /** Name of the model served now. */
@@ -145,8 +158,11 @@ export class Champion {
     const fallback = this.checkQuarantine();
     if (fallback !== null) return fallback;
     const champLoss = this.pq.losses(this.current, this.loss, this.lookback);
-    const challengers = this.pq.models.map((_, i) => i).filter((i) => i !== this.current && !(this.pq.models[i]?.quarantined ?? true));
-    const level = this.bonferroni ? this.alpha / Math.max(1, challengers.length) : this.alpha;
+    const champCumulative = this.pq.cumulativeLoss(this.current, this.loss);
+    const eligible = this.pq.models.map((_, i) => i).filter((i) => i !== this.current && !(this.pq.models[i]?.quarantined ?? true));
+    // Bonferroni over every eligible challenger, also those the cumulative rule leaves untested.
+    const level = this.bonferroni ? this.alpha / Math.max(1, eligible.length) : this.alpha;
+    const challengers = eligible.filter((i) => !this.requireCumulative || !(this.pq.cumulativeLoss(i, this.loss) >= champCumulative));
     let best = -1;
     let bestP = Infinity;
     let bestStat = 0;
@@ -164,6 +180,23 @@ export class Champion {
     return this.switchTo(best, 'dm-test', bestStat, bestP, bestN);
   }
 
+  /**
+   * Makes `model` the champion by hand (an operator's call). The tests go on afterwards: a
+   * challenger that beats it still replaces it. NOT_FOUND for an unknown model, CONFLICT for a
+   * quarantined one; null when it already is the champion.
+   */
+  promote(model: string): ChampionChange | null {
+    const i = this.pq.indexOf(model);
+    if (this.pq.models[i]?.quarantined ?? true)
+      throw new TickflowError(
+        'CONFLICT',
+        `model '${model}' is quarantined (${this.pq.models[i]?.quarantineReason ?? 'unknown'}); it cannot serve`,
+      );
+    if (i === this.current) return null;
+    this.lastCheck = this.pq.steps;
+    return this.switchTo(i, 'manual', null, null, 0);
+  }
+
   toJSON(): ChampionState {
     return {
       kind: 'champion',
@@ -176,6 +209,7 @@ export class Champion {
       h: this.h,
       checkEvery: this.checkEvery,
       initial: this.initial,
+      requireCumulative: this.requireCumulative,
       current: this.name,
       lastCheck: this.lastCheck,
       changes: this.log.map((c) => ({ ...c })),
@@ -194,6 +228,7 @@ export class Champion {
       h: s.h,
       checkEvery: s.checkEvery,
       initial: s.initial,
+      requireCumulative: s.requireCumulative ?? true,
     });
     const current = prequential.models.findIndex((m) => m.name === s.current);
     if (current < 0) throw new TickflowError('MALFORMED', `champion state: no model named '${s.current}'`);

@@ -36,3 +36,13 @@ export {
   type ModelForecast,
   type NextBarForecast,
 } from './series-forecaster.js';
+export {
+  ForecastSeries,
+  MODEL_FACTORIES,
+  BASELINE_MODELS,
+  DEFAULT_MODELS,
+  resolveModels,
+  type ForecastSeriesOptions,
+  type WarmStart,
+  type ForecastSink,
+} from './forecast-series.js';

@@ -269,6 +269,14 @@ export class Prequential {
     return out;
   }
 
+  /** Mean loss of a model over every step it was scored on since the start; NaN before the first. */
+  cumulativeLoss(model: number, kind: LossKind): number {
+    const t = this.tracks[model];
+    if (t === undefined || t.n === 0) return NaN;
+    const total = kind === 'squared' ? t.sse : kind === 'absolute' ? t.sae : kind === 'brier' ? t.brier : t.ll;
+    return total / t.n;
+  }
+
   report(): ModelReport[] {
     return this.models.map((model, m) => {
       const t = this.tracks[m] as ModelTrack;

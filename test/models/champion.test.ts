@@ -98,4 +98,44 @@ describe('Champion', () => {
     assert.equal(c?.reason, 'quarantine');
     assert.equal(champion.name, 'zero');
   });
+
+  it('leaves a challenger that wins a recent window but has the worse record since the start (the cumulative rule)', () => {
+    // bad for 2000 steps, then skilled for the last 700: the recent window favours it, the whole record does not
+    const { ys, skilled } = scenario(2700, 33);
+    const rng = new Prng(34);
+    const script = ys.map((_y, i) => (i < 2000 ? { return: 0.003 * rng.normal(), pUp: 0.5 } : (skilled[i] as Forecast)));
+    const run = (requireCumulative: boolean) => {
+      const pq = new Prequential([new ZeroReturn(), new ScriptedModel('late-bloomer', script)], { history: 500 });
+      const champion = new Champion(pq, { minObs: 300, checkEvery: 50, requireCumulative });
+      return drive(pq, champion, ys).map((c) => c.to);
+    };
+    assert.deepEqual(run(false), ['late-bloomer'], 'the window alone is convinced');
+    assert.deepEqual(run(true), [], 'its cumulative loss is still higher than the random walk');
+  });
+
+  it('promote makes a model champion by hand, refuses unknown and quarantined ones, and the tests go on', () => {
+    const { ys, skilled } = scenario(1200, 35);
+    const pq = new Prequential([new ZeroReturn(), new ZeroReturn('other'), new ScriptedModel('skilled', skilled)], { history: 1000 });
+    const champion = new Champion(pq, { minObs: 300, checkEvery: 50 });
+    const c = champion.promote('other');
+    assert.equal(c?.reason, 'manual');
+    assert.equal(c?.from, 'zero');
+    assert.equal(champion.name, 'other');
+    assert.equal(champion.promote('other'), null, 'already champion');
+    assert.throws(() => champion.promote('nope'), { code: 'NOT_FOUND' });
+    const rls = new RecursiveLeastSquares({ dim: 1 });
+    rls.update(new Float64Array([NaN]), 1);
+    assert.ok(rls.quarantined);
+    const pq2 = new Prequential([new ZeroReturn(), rls]);
+    assert.throws(() => new Champion(pq2).promote(rls.name), { code: 'CONFLICT' });
+    // the skilled model still wins its test against the promoted one
+    const changes = drive(pq, champion, ys);
+    assert.deepEqual(
+      changes.map((x) => [x.from, x.to, x.reason]),
+      [['other', 'skilled', 'dm-test']],
+    );
+    // and the manual change survives a round trip
+    const restored = Champion.fromJSON(champion.toJSON(), pq);
+    assert.equal(restored.changes[0]?.reason, 'manual');
+  });
 });
