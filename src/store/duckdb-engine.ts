@@ -9,6 +9,8 @@ import {
   type IndicatorSet,
   type FeedGap,
   type LateTrade,
+  type ModelMetrics,
+  type ModelVersion,
   type Reject,
   type WindowStats,
 } from '../core/index.js';
@@ -25,7 +27,13 @@ import type {
   BarQuery,
   Checkpoint,
   InstrumentSummary,
+  ModelListQuery,
+  ModelSeriesQuery,
+  ModelSummary,
+  ModelVersionInfo,
   Page,
+  PredictionQuery,
+  PredictionWithOutcome,
   RejectQuery,
   StoreCounts,
   TimeRangeQuery,
@@ -288,6 +296,36 @@ export class DuckDbEngine {
   async gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
     this.ensureOpen();
     return this.queries.gaps(q);
+  }
+
+  async predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>> {
+    this.ensureOpen();
+    return this.queries.predictions(q);
+  }
+
+  async models(q: ModelListQuery): Promise<ModelSummary[]> {
+    this.ensureOpen();
+    return this.queries.models(q);
+  }
+
+  async modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
+    this.ensureOpen();
+    return this.queries.modelMetrics(q);
+  }
+
+  async modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
+    this.ensureOpen();
+    return this.queries.modelVersions(q);
+  }
+
+  async latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
+    this.ensureOpen();
+    return this.queries.latestModelVersions(q);
+  }
+
+  async modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
+    this.ensureOpen();
+    return this.queries.modelVersion(instrument, interval, model, version);
   }
 
   async counts(): Promise<StoreCounts> {

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, WindowStats } from '../core/index.js';
+import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, ModelMetrics, ModelVersion, Reject, WindowStats } from '../core/index.js';
 import { TickflowError } from '../core/index.js';
 import { DB_FILE, type EngineLog, type EngineOptions } from './duckdb-engine.js';
 import type { EngineMethod } from './engine-rpc.js';
@@ -10,7 +10,13 @@ import type {
   BarQuery,
   Checkpoint,
   InstrumentSummary,
+  ModelListQuery,
+  ModelSeriesQuery,
+  ModelSummary,
+  ModelVersionInfo,
   Page,
+  PredictionQuery,
+  PredictionWithOutcome,
   RejectQuery,
   Store,
   StoreCounts,
@@ -114,6 +120,30 @@ class DuckDbStore implements Store {
 
   gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
     return this.call('gaps', [q]);
+  }
+
+  predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>> {
+    return this.call('predictions', [q]);
+  }
+
+  models(q: ModelListQuery): Promise<ModelSummary[]> {
+    return this.call('models', [q]);
+  }
+
+  modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
+    return this.call('modelMetrics', [q]);
+  }
+
+  modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
+    return this.call('modelVersions', [q]);
+  }
+
+  latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
+    return this.call('latestModelVersions', [q]);
+  }
+
+  modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
+    return this.call('modelVersion', [instrument, interval, model, version]);
   }
 
   counts(): Promise<StoreCounts> {

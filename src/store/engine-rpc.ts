@@ -1,7 +1,16 @@
 import { ErrorCodes, TickflowError, isTickflowError, type ErrorCode } from '../core/index.js';
 import type { DuckDbEngine, EngineOptions } from './duckdb-engine.js';
 import type { PackedWrite } from './packed-write.js';
-import type { AlertQuery, BarQuery, RejectQuery, TimeRangeQuery, WindowQuery } from './store.js';
+import type {
+  AlertQuery,
+  BarQuery,
+  ModelListQuery,
+  ModelSeriesQuery,
+  PredictionQuery,
+  RejectQuery,
+  TimeRangeQuery,
+  WindowQuery,
+} from './store.js';
 
 /**
  * The messages between the `Store` a caller holds and the engine on the store's worker
@@ -21,6 +30,12 @@ export type EngineMethod =
   | 'rejects'
   | 'late'
   | 'gaps'
+  | 'predictions'
+  | 'models'
+  | 'modelMetrics'
+  | 'modelVersions'
+  | 'modelVersion'
+  | 'latestModelVersions'
   | 'counts'
   | 'exportLake'
   | 'close';
@@ -98,6 +113,18 @@ export function dispatch(engine: DuckDbEngine, method: Exclude<EngineMethod, 'op
       return engine.late(a0 as TimeRangeQuery);
     case 'gaps':
       return engine.gaps(a0 as TimeRangeQuery);
+    case 'predictions':
+      return engine.predictions(a0 as PredictionQuery);
+    case 'models':
+      return engine.models(a0 as ModelListQuery);
+    case 'modelMetrics':
+      return engine.modelMetrics(a0 as ModelSeriesQuery);
+    case 'modelVersions':
+      return engine.modelVersions(a0 as ModelSeriesQuery);
+    case 'latestModelVersions':
+      return engine.latestModelVersions(a0 as ModelListQuery);
+    case 'modelVersion':
+      return engine.modelVersion(String(a0), String(args[1]), String(args[2]), Number(args[3]));
     case 'counts':
       return engine.counts();
     case 'exportLake':

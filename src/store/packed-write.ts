@@ -5,12 +5,30 @@ import {
   type FeedGap,
   type IndicatorSet,
   type LateTrade,
+  type MetricSetRecord,
+  type ModelMetrics,
+  type ModelVersion,
+  type Prediction,
   type Reject,
   type TradeBatch,
   type WindowStats,
 } from '../core/index.js';
 import type { Checkpoint, StoreWrite } from './store.js';
-import { ALERTS, BARS, FEED_GAPS, INDICATORS, LATE_TRADES, REJECTS, TRADES, WINDOWS, type TableName, type TableSpec } from './tables.js';
+import {
+  ALERTS,
+  BARS,
+  FEED_GAPS,
+  INDICATORS,
+  LATE_TRADES,
+  MODEL_METRICS,
+  MODEL_VERSIONS,
+  PREDICTIONS,
+  REJECTS,
+  TRADES,
+  WINDOWS,
+  type TableName,
+  type TableSpec,
+} from './tables.js';
 
 /**
  * A `StoreWrite` turned into columns: typed arrays that move to the store's worker thread
@@ -249,6 +267,79 @@ const GAP_GETTERS: readonly Getter<FeedGap>[] = [
   num((g) => g.time),
 ];
 
+const PREDICTION_GETTERS: readonly Getter<Prediction>[] = [
+  dic((p) => p.instrument),
+  dic((p) => p.interval),
+  dic((p) => p.model),
+  num((p) => p.start),
+  num((p) => p.target),
+  num((p) => p.close),
+  num((p) => p.return),
+  num((p) => p.pUp),
+  num((p) => p.predictedClose),
+  num((p) => (p.champion ? 1 : 0)),
+];
+
+/** n, rmse, mae, directional accuracy, log loss, Brier, AUC of one metric set (tables.ts METRIC_COLUMNS). */
+function metricGetters<R>(get: (r: R) => MetricSetRecord): Getter<R>[] {
+  return [
+    num((r) => get(r).n),
+    num((r) => orNaN(get(r).rmse)),
+    num((r) => orNaN(get(r).mae)),
+    num((r) => orNaN(get(r).directionalAccuracy)),
+    num((r) => orNaN(get(r).logLoss)),
+    num((r) => orNaN(get(r).brier)),
+    num((r) => orNaN(get(r).auc)),
+  ];
+}
+
+const MODEL_METRICS_GETTERS: readonly Getter<ModelMetrics>[] = [
+  dic((m) => m.instrument),
+  dic((m) => m.interval),
+  dic((m) => m.model),
+  dic((m) => m.kind),
+  num((m) => m.time),
+  dic((m) => m.status),
+  num((m) => m.updates),
+  ...metricGetters<ModelMetrics>((m) => m.cumulative),
+  ...metricGetters<ModelMetrics>((m) => m.rolling),
+];
+
+const MODEL_VERSION_GETTERS: readonly Getter<ModelVersion>[] = [
+  dic((m) => m.instrument),
+  dic((m) => m.interval),
+  dic((m) => m.model),
+  dic((m) => m.kind),
+  num((m) => m.version),
+  num((m) => m.time),
+  dic((m) => m.reason),
+  dic((m) => m.status),
+  str((m) => JSON.stringify(m.params)),
+  str((m) => JSON.stringify(m.features)),
+  num((m) => orNaN(m.trainedFrom)),
+  num((m) => orNaN(m.trainedTo)),
+  num((m) => m.updates),
+  ...metricGetters<ModelVersion>((m) => m.cumulative),
+  ...metricGetters<ModelVersion>((m) => m.rolling),
+  str((m) => m.detail ?? ''),
+  str((m) => JSON.stringify(m.state)),
+];
+
+// The generic packers' getters must match their table's columns, kind for kind.
+for (const [spec, getters] of [
+  [ALERTS, ALERT_GETTERS],
+  [WINDOWS, WINDOW_GETTERS],
+  [LATE_TRADES, LATE_GETTERS],
+  [REJECTS, REJECT_GETTERS],
+  [FEED_GAPS, GAP_GETTERS],
+  [PREDICTIONS, PREDICTION_GETTERS],
+  [MODEL_METRICS, MODEL_METRICS_GETTERS],
+  [MODEL_VERSIONS, MODEL_VERSION_GETTERS],
+] as const) {
+  const kinds = (getters as readonly { kind: string }[]).map((g) => g.kind).join();
+  assert(kinds === spec.columns.map((c) => c.kind).join(), `store: the ${spec.name} packer's columns differ from the table's`);
+}
+
 function packTrades(batches: readonly TradeBatch[], dict: Dict): PackedTable {
   let n = 0;
   for (const b of batches) n += b.length;
@@ -293,6 +384,9 @@ export class WriteBuffer {
   private late: LateTrade[] = [];
   private rejects: Reject[] = [];
   private gaps: FeedGap[] = [];
+  private predictions: Prediction[] = [];
+  private modelMetrics: ModelMetrics[] = [];
+  private modelVersions: ModelVersion[] = [];
   private trades: TradeBatch[] = [];
   private tradeRows = 0;
   private droppedInterim = 0;
@@ -307,6 +401,9 @@ export class WriteBuffer {
       this.late.length +
       this.rejects.length +
       this.gaps.length +
+      this.predictions.length +
+      this.modelMetrics.length +
+      this.modelVersions.length +
       this.tradeRows
     );
   }
@@ -431,6 +528,18 @@ export class WriteBuffer {
     for (const r of rows) this.gaps.push(r);
   }
 
+  addPredictions(rows: readonly Prediction[]): void {
+    for (const r of rows) this.predictions.push(r);
+  }
+
+  addModelMetrics(rows: readonly ModelMetrics[]): void {
+    for (const r of rows) this.modelMetrics.push(r);
+  }
+
+  addModelVersions(rows: readonly ModelVersion[]): void {
+    for (const r of rows) this.modelVersions.push(r);
+  }
+
   /** Keeps a reference: the batch must not be reused by its producer. */
   addTrades(batch: TradeBatch): void {
     if (batch.length === 0) return;
@@ -446,6 +555,9 @@ export class WriteBuffer {
     this.addLate(w.late);
     this.addRejects(w.rejects);
     if (w.gaps) this.addGaps(w.gaps);
+    if (w.predictions) this.addPredictions(w.predictions);
+    if (w.modelMetrics) this.addModelMetrics(w.modelMetrics);
+    if (w.modelVersions) this.addModelVersions(w.modelVersions);
     for (const b of w.trades) this.addTrades(b);
   }
 
@@ -461,6 +573,9 @@ export class WriteBuffer {
     if (this.rejects.length > 0) tables.push(packGeneric(REJECTS, this.rejects, REJECT_GETTERS, dict));
     if (this.tradeRows > 0) tables.push(packTrades(this.trades, dict));
     if (this.gaps.length > 0) tables.push(packGeneric(FEED_GAPS, this.gaps, GAP_GETTERS, dict));
+    if (this.predictions.length > 0) tables.push(packGeneric(PREDICTIONS, this.predictions, PREDICTION_GETTERS, dict));
+    if (this.modelMetrics.length > 0) tables.push(packGeneric(MODEL_METRICS, this.modelMetrics, MODEL_METRICS_GETTERS, dict));
+    if (this.modelVersions.length > 0) tables.push(packGeneric(MODEL_VERSIONS, this.modelVersions, MODEL_VERSION_GETTERS, dict));
     const droppedInterim = this.droppedInterim;
     this.dict = new Dict();
     for (const c of this.caches) c.reset();
@@ -471,6 +586,9 @@ export class WriteBuffer {
     this.late = [];
     this.rejects = [];
     this.gaps = [];
+    this.predictions = [];
+    this.modelMetrics = [];
+    this.modelVersions = [];
     this.trades = [];
     this.tradeRows = 0;
     this.droppedInterim = 0;

@@ -1,12 +1,15 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import {
   TickflowError,
+  modelId,
   parseBarSpec,
   type Alert,
   type Bar,
   type IndicatorSet,
   type FeedGap,
   type LateTrade,
+  type ModelMetrics,
+  type ModelVersion,
   type Reject,
   type WindowStats,
 } from '../core/index.js';
@@ -28,6 +31,13 @@ import {
   toLateTrade,
   toReject,
   toWindowStats,
+  PREDICTION_COLUMNS,
+  MODEL_METRICS_COLUMNS,
+  MODEL_VERSION_COLUMNS,
+  toPrediction,
+  toModelMetrics,
+  toModelVersion,
+  readNumberOrNull,
 } from './row-mappers.js';
 import type { SeriesStat, SeriesStats } from './series-stats.js';
 import { SqlParams } from './sql-params.js';
@@ -38,6 +48,12 @@ import type {
   InstrumentSummary,
   Page,
   RejectQuery,
+  ModelListQuery,
+  ModelSeriesQuery,
+  ModelSummary,
+  ModelVersionInfo,
+  PredictionQuery,
+  PredictionWithOutcome,
   StoreCounts,
   TimeRangeQuery,
   WindowQuery,
@@ -265,6 +281,156 @@ export class Queries {
       },
       p,
     );
+  }
+
+  /**
+   * Forecasts of a series made at bar starts in [from, to), each joined to its outcome: the next
+   * stored bar of the series (ASOF: the first start after the forecast's), null until it exists.
+   */
+  predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>> {
+    const p = new SqlParams();
+    const inner = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
+    if (q.model === undefined || q.model === 'champion') inner.push('champion = 1');
+    else if (q.model !== '*') inner.push(`model = ${p.text(q.model)}`);
+    timeRange(inner, p, 'start', q.from, q.to);
+    const barsWhere = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
+    if (q.from !== undefined) barsWhere.push(`start > ${p.bigint(q.from, 'from')}`);
+    const cols = PREDICTION_COLUMNS.split(', ')
+      .map((c) => `p.${c}`)
+      .join(', ');
+    return this.page(
+      {
+        from:
+          `(SELECT ${PREDICTION_COLUMNS} FROM predictions WHERE ${inner.join(' AND ')}) p ` +
+          `ASOF LEFT JOIN (SELECT start, close FROM bars WHERE ${barsWhere.join(' AND ')}) o ON o.start > p.start`,
+        columns: `${cols}, o.start, o.close`,
+        where: [],
+        keys: [
+          { col: 'p.start', kind: 'bigint' },
+          { col: 'p.model', kind: 'text' },
+        ],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: (r) => {
+          const pred = toPrediction(r);
+          const oStart = readNumberOrNull(r[10], 'outcome start');
+          const oClose = readNumberOrNull(r[11], 'outcome close');
+          if (oStart === null || oClose === null || !(oClose > 0) || !(pred.close > 0)) return { ...pred, outcome: null };
+          const ret = Math.log(oClose / pred.close);
+          return { ...pred, outcome: { start: oStart, close: oClose, return: ret, error: ret - pred.return } };
+        },
+        keyOf: (x) => [x.start, x.model],
+      },
+      p,
+    );
+  }
+
+  /** The newest metrics record of each model, with its registry counts. */
+  async models(q: ModelListQuery): Promise<ModelSummary[]> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
+    if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
+    const w = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
+    const rows = await this.run(
+      `WITH latest AS (SELECT ${MODEL_METRICS_COLUMNS} FROM model_metrics${w} ` +
+        `QUALIFY row_number() OVER (PARTITION BY instrument, interval, model ORDER BY time DESC) = 1), ` +
+        `v AS (SELECT instrument, interval, model, count(*) AS versions, max(version) AS latest FROM model_versions${w} GROUP BY instrument, interval, model) ` +
+        `SELECT l.*, coalesce(v.versions, 0), v.latest FROM latest l LEFT JOIN v ON l.instrument = v.instrument AND l.interval = v.interval AND l.model = v.model`,
+      p,
+    );
+    const rank = { champion: 0, challenger: 1, quarantined: 2 } as const;
+    return rows
+      .map((r): ModelSummary => {
+        const m = toModelMetrics(r);
+        return {
+          id: modelId(m.instrument, m.interval, m.model),
+          instrument: m.instrument,
+          interval: m.interval,
+          model: m.model,
+          kind: m.kind,
+          status: m.status,
+          updates: m.updates,
+          time: m.time,
+          cumulative: m.cumulative,
+          rolling: m.rolling,
+          versions: readNumber(r[21], 'versions'),
+          latestVersion: readNumberOrNull(r[22], 'latest'),
+        };
+      })
+      .sort(
+        (a, b) =>
+          a.instrument.localeCompare(b.instrument) ||
+          compareIntervals(a.interval, b.interval) ||
+          rank[a.status] - rank[b.status] ||
+          a.model.localeCompare(b.model),
+      );
+  }
+
+  modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
+    timeRange(where, p, 'time', q.from, q.to);
+    return this.page(
+      {
+        from: 'model_metrics',
+        columns: MODEL_METRICS_COLUMNS,
+        where,
+        keys: [{ col: 'time', kind: 'bigint' }],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: toModelMetrics,
+        keyOf: (m) => [m.time],
+      },
+      p,
+    );
+  }
+
+  modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
+    const p = new SqlParams();
+    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
+    timeRange(where, p, 'time', q.from, q.to);
+    return this.page(
+      {
+        from: 'model_versions',
+        columns: MODEL_VERSION_COLUMNS,
+        where,
+        keys: [{ col: 'version', kind: 'bigint' }],
+        desc: q.desc === true,
+        limit: q.limit,
+        cursor: q.cursor,
+        map: (r) => toModelVersion(r, false),
+        keyOf: (m) => [m.version],
+      },
+      p,
+    );
+  }
+
+  /** The newest version of every model (of one instrument / interval when given), with its state: what a warm start reloads. */
+  async latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
+    const p = new SqlParams();
+    const where: string[] = [];
+    if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
+    if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
+    const rows = await this.run(
+      `SELECT ${MODEL_VERSION_COLUMNS}, state FROM model_versions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
+        `QUALIFY row_number() OVER (PARTITION BY instrument, interval, model ORDER BY version DESC) = 1 ORDER BY instrument, interval, model`,
+      p,
+    );
+    return rows.map((r) => toModelVersion(r, true) as ModelVersion);
+  }
+
+  async modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
+    const p = new SqlParams();
+    const rows = await this.run(
+      `SELECT ${MODEL_VERSION_COLUMNS}, state FROM model_versions WHERE instrument = ${p.text(instrument)} AND interval = ${p.text(interval)} ` +
+        `AND model = ${p.text(model)} AND version = ${p.bigint(version, 'version')}`,
+      p,
+    );
+    const r = rows[0];
+    return r === undefined ? undefined : (toModelVersion(r, true) as ModelVersion);
   }
 
   /** Gap markers of an instrument whose start is in [from, to). */

@@ -7,6 +7,12 @@ import {
   type FeedGap,
   type IndicatorSet,
   type LateTrade,
+  type MetricSetRecord,
+  type ModelMetrics,
+  type ModelStatus,
+  type ModelVersion,
+  type ModelVersionReason,
+  type Prediction,
   type Reject,
   type Severity,
   type WindowStats,
@@ -177,6 +183,104 @@ export function toReject(r: Row): Reject {
     raw: str(r[4], 'raw'),
     time: num(r[5], 'time'),
   };
+}
+
+export const PREDICTION_COLUMNS = `instrument, interval, model, start, target, close, forecast_return, p_up, predicted_close, champion`;
+
+export function toPrediction(r: Row): Prediction {
+  return {
+    type: 'prediction',
+    instrument: str(r[0], 'instrument'),
+    interval: str(r[1], 'interval'),
+    model: str(r[2], 'model'),
+    start: num(r[3], 'start'),
+    target: num(r[4], 'target'),
+    close: num(r[5], 'close'),
+    return: num(r[6], 'forecast_return'),
+    pUp: num(r[7], 'p_up'),
+    predictedClose: num(r[8], 'predicted_close'),
+    champion: num(r[9], 'champion') === 1,
+  };
+}
+
+const METRIC_NAMES = ['n', 'rmse', 'mae', 'directional_accuracy', 'log_loss', 'brier', 'auc'];
+
+/** The column list of both metric sets, cumulative then rolling (tables.ts METRIC_COLUMNS). */
+export const METRIC_SET_COLUMNS = [...METRIC_NAMES, ...METRIC_NAMES.map((m) => `r_${m}`)].join(', ');
+
+/** A metric set from 7 columns starting at `at`. */
+export function toMetricSet(r: Row, at: number): MetricSetRecord {
+  return {
+    n: num(r[at], 'n'),
+    rmse: numOrNull(r[at + 1], 'rmse'),
+    mae: numOrNull(r[at + 2], 'mae'),
+    directionalAccuracy: numOrNull(r[at + 3], 'directional_accuracy'),
+    logLoss: numOrNull(r[at + 4], 'log_loss'),
+    brier: numOrNull(r[at + 5], 'brier'),
+    auc: numOrNull(r[at + 6], 'auc'),
+  };
+}
+
+const STATUSES: readonly string[] = ['champion', 'challenger', 'quarantined'];
+export function toModelStatus(v: DuckDBValue | undefined): ModelStatus {
+  const s = str(v, 'status');
+  return STATUSES.includes(s) ? (s as ModelStatus) : 'challenger';
+}
+
+export const MODEL_METRICS_COLUMNS = `instrument, interval, model, kind, time, status, updates, ${METRIC_SET_COLUMNS}`;
+
+export function toModelMetrics(r: Row): ModelMetrics {
+  return {
+    type: 'model-metrics',
+    instrument: str(r[0], 'instrument'),
+    interval: str(r[1], 'interval'),
+    model: str(r[2], 'model'),
+    kind: str(r[3], 'kind'),
+    time: num(r[4], 'time'),
+    status: toModelStatus(r[5]),
+    updates: num(r[6], 'updates'),
+    cumulative: toMetricSet(r, 7),
+    rolling: toMetricSet(r, 14),
+  };
+}
+
+export const MODEL_VERSION_COLUMNS = `instrument, interval, model, kind, version, time, reason, status, params, features, trained_from, trained_to, updates, ${METRIC_SET_COLUMNS}, detail`;
+
+const REASONS: readonly string[] = ['snapshot', 'champion', 'promote', 'retrain', 'quarantine'];
+
+function json(v: DuckDBValue | undefined, col: string): unknown {
+  const text = str(v, col);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new TickflowError('INTERNAL', `store: column ${col} does not hold JSON`);
+  }
+}
+
+/** A registry entry from MODEL_VERSION_COLUMNS (+ `state` as column 28 when `withState`). */
+export function toModelVersion(r: Row, withState: boolean): ModelVersion | Omit<ModelVersion, 'state'> {
+  const reason = str(r[6], 'reason');
+  const detail = str(r[27], 'detail');
+  const base = {
+    type: 'model-version' as const,
+    instrument: str(r[0], 'instrument'),
+    interval: str(r[1], 'interval'),
+    model: str(r[2], 'model'),
+    kind: str(r[3], 'kind'),
+    version: num(r[4], 'version'),
+    time: num(r[5], 'time'),
+    reason: (REASONS.includes(reason) ? reason : 'snapshot') as ModelVersionReason,
+    status: toModelStatus(r[7]),
+    params: json(r[8], 'params') as ModelVersion['params'],
+    features: json(r[9], 'features') as string[],
+    trainedFrom: numOrNull(r[10], 'trained_from'),
+    trainedTo: numOrNull(r[11], 'trained_to'),
+    updates: num(r[12], 'updates'),
+    cumulative: toMetricSet(r, 13),
+    rolling: toMetricSet(r, 20),
+    detail: detail === '' ? null : detail,
+  };
+  return withState ? { ...base, state: json(r[28], 'state') } : base;
 }
 
 export { num as readNumber, numOrNull as readNumberOrNull, str as readString };

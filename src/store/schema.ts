@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { TickflowError } from '../core/index.js';
-import { COMMIT_SEQ, FEED_GAPS, TABLES, q, type TableSpec } from './tables.js';
+import { COMMIT_SEQ, FEED_GAPS, MODEL_METRICS, MODEL_VERSIONS, PREDICTIONS, TABLES, q, type TableSpec } from './tables.js';
 
 /**
  * Schema versions, applied in order by a writer that opens an older file. Each step runs
@@ -22,7 +22,8 @@ function createTable(t: TableSpec): string {
 }
 
 /** The tables of version 1 (later ones are created by the migration that added them). */
-const V1_TABLES = TABLES.filter((t) => t !== FEED_GAPS);
+const LATER_TABLES: readonly TableSpec[] = [FEED_GAPS, PREDICTIONS, MODEL_METRICS, MODEL_VERSIONS];
+const V1_TABLES = TABLES.filter((t) => !LATER_TABLES.includes(t));
 
 const MIGRATIONS: readonly Migration[] = [
   {
@@ -57,6 +58,14 @@ const MIGRATIONS: readonly Migration[] = [
     // Live feeds' gap markers (core/feed-gap.ts).
     version: 3,
     statements: [`${createTable(FEED_GAPS)}`, `ALTER TABLE ${FEED_GAPS.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`],
+  },
+  {
+    // Forecasting models: predictions, scores over time, the registry of versions (core/model-records.ts).
+    version: 4,
+    statements: [PREDICTIONS, MODEL_METRICS, MODEL_VERSIONS].flatMap((t) => [
+      createTable(t),
+      `ALTER TABLE ${t.name} ADD COLUMN ${COMMIT_SEQ} BIGINT DEFAULT 0`,
+    ]),
   },
 ];
 

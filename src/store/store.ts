@@ -1,4 +1,18 @@
-import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, TradeBatch, WindowStats } from '../core/index.js';
+import type {
+  Alert,
+  Bar,
+  FeedGap,
+  IndicatorSet,
+  LateTrade,
+  MetricSetRecord,
+  ModelMetrics,
+  ModelStatus,
+  ModelVersion,
+  Prediction,
+  Reject,
+  TradeBatch,
+  WindowStats,
+} from '../core/index.js';
 import type { PackedWrite } from './packed-write.js';
 
 /**
@@ -19,6 +33,10 @@ export interface StoreWrite {
   readonly trades: readonly TradeBatch[];
   /** Live feeds' undelivered stretches. */
   readonly gaps?: readonly FeedGap[];
+  /** Forecasting models' outputs. */
+  readonly predictions?: readonly Prediction[];
+  readonly modelMetrics?: readonly ModelMetrics[];
+  readonly modelVersions?: readonly ModelVersion[];
   readonly checkpoint?: Checkpoint;
 }
 
@@ -46,6 +64,60 @@ export interface TimeRangeQuery {
 export interface BarQuery extends TimeRangeQuery {
   readonly interval: string;
 }
+
+export interface PredictionQuery extends BarQuery {
+  /** A model name; default the champion's forecasts only; '*' every model's. */
+  readonly model?: string;
+}
+
+/** What happened after a forecast: the next final bar of the series (as stored now, revisions included). */
+export interface PredictionOutcome {
+  readonly start: number;
+  readonly close: number;
+  /** ln(close / the forecast's close): the label the model was scored on. */
+  readonly return: number;
+  /** return - forecast return. */
+  readonly error: number;
+}
+
+export type PredictionWithOutcome = Prediction & { readonly outcome: PredictionOutcome | null };
+
+export interface ModelListQuery {
+  readonly instrument?: string;
+  readonly interval?: string;
+}
+
+/** A model of a series, as its newest metrics record and registry entries describe it. */
+export interface ModelSummary {
+  readonly id: string;
+  readonly instrument: string;
+  readonly interval: string;
+  readonly model: string;
+  readonly kind: string;
+  readonly status: ModelStatus;
+  readonly updates: number;
+  /** Bar start of the newest metrics record. */
+  readonly time: number;
+  readonly cumulative: MetricSetRecord;
+  readonly rolling: MetricSetRecord;
+  /** Versions in the registry, and the newest one's number (null before the first). */
+  readonly versions: number;
+  readonly latestVersion: number | null;
+}
+
+export interface ModelSeriesQuery {
+  readonly instrument: string;
+  readonly interval: string;
+  readonly model: string;
+  readonly from?: number;
+  readonly to?: number;
+  readonly limit: number;
+  readonly cursor?: string;
+  readonly desc?: boolean;
+}
+
+/** A registry entry without its state (list views); `modelVersion` returns the state too. */
+export type ModelVersionInfo = Omit<ModelVersion, 'state'>;
 
 export interface Page<T> {
   readonly items: T[];
@@ -113,6 +185,18 @@ export interface Store {
   late(q: TimeRangeQuery): Promise<Page<LateTrade>>;
   /** Live feeds' gap markers of an instrument, by start time. */
   gaps(q: TimeRangeQuery): Promise<Page<FeedGap>>;
+  /** Forecasts of a series by start, each with its outcome when the next bar is stored. */
+  predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>>;
+  /** Every model of every forecasting series (optionally of one instrument / interval), newest state. */
+  models(q: ModelListQuery): Promise<ModelSummary[]>;
+  /** A model's scores over time. */
+  modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>>;
+  /** A model's registry entries, by version (state left out). */
+  modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>>;
+  /** The newest version of every model, with its state (a warm start's input). */
+  latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]>;
+  /** One registry entry with its state; undefined when absent. */
+  modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined>;
   counts(): Promise<StoreCounts>;
 
   /** Rewrites the Parquet lake partitions (instrument, date) touched since the last export. */

@@ -28,7 +28,18 @@ export interface ColumnSpec {
   readonly kind: ColumnKind;
 }
 
-export type TableName = 'bars' | 'indicators' | 'alerts' | 'windows' | 'late_trades' | 'rejects' | 'trades' | 'feed_gaps';
+export type TableName =
+  | 'bars'
+  | 'indicators'
+  | 'alerts'
+  | 'windows'
+  | 'late_trades'
+  | 'rejects'
+  | 'trades'
+  | 'feed_gaps'
+  | 'predictions'
+  | 'model_metrics'
+  | 'model_versions';
 
 export interface TableSpec {
   readonly name: TableName;
@@ -208,8 +219,94 @@ export const FEED_GAPS: TableSpec = {
   lakeByInstrument: false,
 };
 
+/** Each model's forecast of the next bar (core/model-records.ts); the outcome is joined from bars. */
+export const PREDICTIONS: TableSpec = {
+  name: 'predictions',
+  columns: [
+    d('instrument'),
+    d('interval'),
+    d('model'),
+    big('start'),
+    big('target'),
+    dbl('close'),
+    dbl('forecast_return'),
+    f('p_up', 'DOUBLE NOT NULL CHECK (p_up >= 0 AND p_up <= 1)'),
+    dbl('predicted_close'),
+    f('champion', 'TINYINT NOT NULL'),
+  ],
+  key: ['instrument', 'interval', 'start', 'model'],
+  onConflict: 'replace',
+  time: 'start',
+  lakeByInstrument: true,
+};
+
+/** The two metric sets of a model-metrics or model-version record, as columns: cumulative, then rolling (r_). */
+export const METRIC_COLUMNS = ['n', 'rmse', 'mae', 'directional_accuracy', 'log_loss', 'brier', 'auc'] as const;
+const metricColumns = (prefix: string): ColumnSpec[] =>
+  METRIC_COLUMNS.map((m) => (m === 'n' ? big(`${prefix}n`) : dblNull(`${prefix}${m}`)));
+
+/** Each model's test-then-train scores over time. */
+export const MODEL_METRICS: TableSpec = {
+  name: 'model_metrics',
+  columns: [
+    d('instrument'),
+    d('interval'),
+    d('model'),
+    d('kind'),
+    big('time'),
+    d('status'),
+    big('updates'),
+    ...metricColumns(''),
+    ...metricColumns('r_'),
+  ],
+  key: ['instrument', 'interval', 'model', 'time'],
+  onConflict: 'replace',
+  time: 'time',
+  lakeByInstrument: true,
+};
+
+/** The model registry: every saved version, with its parameters, scores and serialized state (JSON text). */
+export const MODEL_VERSIONS: TableSpec = {
+  name: 'model_versions',
+  columns: [
+    d('instrument'),
+    d('interval'),
+    d('model'),
+    d('kind'),
+    big('version'),
+    big('time'),
+    d('reason'),
+    d('status'),
+    s('params'),
+    s('features'),
+    f('trained_from', 'BIGINT'),
+    f('trained_to', 'BIGINT'),
+    big('updates'),
+    ...metricColumns(''),
+    ...metricColumns('r_'),
+    s('detail'),
+    s('state'),
+  ],
+  key: ['instrument', 'interval', 'model', 'version'],
+  onConflict: 'replace',
+  time: 'time',
+  lakeByInstrument: false,
+};
+
 /** In commit order. */
-export const TABLES: readonly TableSpec[] = [BARS, INDICATORS, ALERTS, WINDOWS, LATE_TRADES, REJECTS, TRADES, FEED_GAPS];
+export const TABLES: readonly TableSpec[] = [
+  BARS,
+  INDICATORS,
+  ALERTS,
+  WINDOWS,
+  LATE_TRADES,
+  REJECTS,
+  TRADES,
+  FEED_GAPS,
+  PREDICTIONS,
+  MODEL_METRICS,
+  MODEL_VERSIONS,
+];
 
 export function isTableName(s: string): s is TableName {
   return TABLES.some((t) => t.name === s);

@@ -5,7 +5,11 @@ import {
   type IndicatorSet,
   type FeedGap,
   type LateTrade,
+  type ModelMetrics,
+  type ModelVersion,
+  type Prediction,
   type Reject,
+  modelId,
   type WindowStats,
 } from '../../src/core/index.js';
 import type {
@@ -13,7 +17,13 @@ import type {
   BarQuery,
   Checkpoint,
   InstrumentSummary,
+  ModelListQuery,
+  ModelSeriesQuery,
+  ModelSummary,
+  ModelVersionInfo,
   Page,
+  PredictionQuery,
+  PredictionWithOutcome,
   RejectQuery,
   Store,
   StoreCounts,
@@ -45,6 +55,9 @@ export class FakeStore implements Store {
     late: [] as LateTrade[],
     rejects: [] as Reject[],
     gaps: [] as FeedGap[],
+    predictions: [] as Prediction[],
+    modelMetrics: [] as ModelMetrics[],
+    modelVersions: [] as ModelVersion[],
   };
   /** How many times each read method ran. */
   readonly calls = new Map<string, number>();
@@ -66,6 +79,9 @@ export class FakeStore implements Store {
     this.data.late.push(...write.late);
     this.data.rejects.push(...write.rejects);
     this.data.gaps.push(...(write.gaps ?? []));
+    this.data.predictions.push(...(write.predictions ?? []));
+    this.data.modelMetrics.push(...(write.modelMetrics ?? []));
+    this.data.modelVersions.push(...(write.modelVersions ?? []));
     if (write.checkpoint) this.#checkpoints.set(write.checkpoint.id, write.checkpoint);
     this.#barIndex = undefined;
     this.#indicatorIndex = undefined;
@@ -157,6 +173,87 @@ export class FakeStore implements Store {
     this.#read('late');
     const items = this.data.late.filter((t) => t.instrument === q.instrument).sort((a, b) => a.timestamp - b.timestamp);
     return page(items, q, (t) => t.timestamp, JSON.stringify(['late', q.instrument, q.from, q.to, q.desc]));
+  }
+
+  async predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>> {
+    this.#read('predictions');
+    const bars = this.data.bars.filter((b) => b.instrument === q.instrument && b.interval === q.interval).sort((a, b) => a.start - b.start);
+    const items = this.data.predictions
+      .filter(
+        (p) =>
+          p.instrument === q.instrument &&
+          p.interval === q.interval &&
+          (q.model === undefined || q.model === 'champion' ? p.champion : q.model === '*' || p.model === q.model),
+      )
+      .sort((a, b) => a.start - b.start || a.model.localeCompare(b.model))
+      .map((p): PredictionWithOutcome => {
+        const next = bars.find((b) => b.start > p.start);
+        if (!next) return { ...p, outcome: null };
+        const ret = Math.log(next.close / p.close);
+        return { ...p, outcome: { start: next.start, close: next.close, return: ret, error: ret - p.return } };
+      });
+    return page(items, q, (p) => p.start, JSON.stringify(['predictions', q.instrument, q.interval, q.model, q.from, q.to, q.desc]));
+  }
+
+  async models(q: ModelListQuery): Promise<ModelSummary[]> {
+    this.#read('models');
+    const latest = new Map<string, ModelMetrics>();
+    for (const m of this.data.modelMetrics) {
+      if ((q.instrument !== undefined && m.instrument !== q.instrument) || (q.interval !== undefined && m.interval !== q.interval)) continue;
+      const id = modelId(m.instrument, m.interval, m.model);
+      const prev = latest.get(id);
+      if (!prev || m.time >= prev.time) latest.set(id, m);
+    }
+    return [...latest.entries()].map(([id, m]) => {
+      const versions = this.data.modelVersions.filter((v) => modelId(v.instrument, v.interval, v.model) === id);
+      return {
+        id,
+        instrument: m.instrument,
+        interval: m.interval,
+        model: m.model,
+        kind: m.kind,
+        status: m.status,
+        updates: m.updates,
+        time: m.time,
+        cumulative: m.cumulative,
+        rolling: m.rolling,
+        versions: versions.length,
+        latestVersion: versions.length > 0 ? Math.max(...versions.map((v) => v.version)) : null,
+      };
+    });
+  }
+
+  async modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
+    this.#read('modelMetrics');
+    const items = this.data.modelMetrics
+      .filter((m) => m.instrument === q.instrument && m.interval === q.interval && m.model === q.model)
+      .sort((a, b) => a.time - b.time);
+    return page(items, q, (m) => m.time, JSON.stringify(['modelMetrics', q.instrument, q.interval, q.model, q.from, q.to, q.desc]));
+  }
+
+  async modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
+    this.#read('modelVersions');
+    const items = this.data.modelVersions
+      .filter((m) => m.instrument === q.instrument && m.interval === q.interval && m.model === q.model)
+      .sort((a, b) => a.version - b.version)
+      .map(({ state: _state, ...rest }) => rest);
+    return page(items, q, (m) => m.time, JSON.stringify(['modelVersions', q.instrument, q.interval, q.model, q.from, q.to, q.desc]));
+  }
+
+  async latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
+    this.#read('latestModelVersions');
+    const latest = new Map<string, ModelVersion>();
+    for (const v of this.data.modelVersions) {
+      if ((q.instrument !== undefined && v.instrument !== q.instrument) || (q.interval !== undefined && v.interval !== q.interval)) continue;
+      const id = modelId(v.instrument, v.interval, v.model);
+      if ((latest.get(id)?.version ?? 0) < v.version) latest.set(id, v);
+    }
+    return [...latest.values()];
+  }
+
+  async modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
+    this.#read('modelVersion');
+    return this.data.modelVersions.find((m) => m.instrument === instrument && m.interval === interval && m.model === model && m.version === version);
   }
 
   async gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {

@@ -302,7 +302,8 @@ describe('incremental Parquet lake', () => {
       // Schema version 1 as tickflow created it, with rows, and a lake from that time.
       await onFile(dir, async (con) => {
         await con.run('CREATE TABLE schema_version (version INTEGER NOT NULL, applied_at BIGINT NOT NULL)');
-        for (const t of TABLES.filter((x) => x.name !== 'feed_gaps'))
+        const later = ['feed_gaps', 'predictions', 'model_metrics', 'model_versions'];
+        for (const t of TABLES.filter((x) => !later.includes(x.name)))
           await con.run(`CREATE TABLE ${t.name} (${t.columns.map((c) => `${q(c.name)} ${c.sql}`).join(', ')})`);
         await con.run(
           'CREATE TABLE checkpoints (id VARCHAR PRIMARY KEY, positions VARCHAR NOT NULL, state VARCHAR NOT NULL, updated_at BIGINT NOT NULL)',
@@ -342,8 +343,10 @@ describe('incremental Parquet lake', () => {
       } finally {
         await store.close();
       }
-      assert.deepEqual(await onFile(dir, (con) => rows(con, 'SELECT max(version) FROM schema_version')), [[3]]);
+      assert.deepEqual(await onFile(dir, (con) => rows(con, 'SELECT max(version) FROM schema_version')), [[4]]);
       assert.deepEqual(await onFile(dir, (con) => rows(con, 'SELECT count(*) FROM feed_gaps')), [[0n]], 'version 3 added feed_gaps');
+      for (const t of ['predictions', 'model_metrics', 'model_versions'])
+        assert.deepEqual(await onFile(dir, (con) => rows(con, `SELECT count(*) FROM ${t}`)), [[0n]], `version 4 added ${t}`);
     } finally {
       cleanup();
     }
