@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Store } from '../store/store.js';
 import type { InstrumentCatalog } from './instrument-catalog.js';
 import type { LiveFeed } from './live-feed.js';
+import type { SeedModelSlot } from './routes/seed.js';
 
 /** The Fastify instance type the API builds: TypeBox schemas type every handler. */
 export type ApiServer = FastifyInstance<
@@ -12,6 +13,12 @@ export type ApiServer = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >;
+
+/** The running pipeline's forecasters, as the API may change them. */
+export interface ModelControl {
+  /** Makes `model` the champion of the series; resolves with the change, or null when it already was. */
+  promote(instrument: string, interval: string, model: string): Promise<unknown>;
+}
 
 /** What the route groups share. Built once per server. */
 export interface ApiContext {
@@ -24,4 +31,8 @@ export interface ApiContext {
   readonly catalog: InstrumentCatalog;
   /** Raw interval text → canonical name, for configured intervals only (bounded). */
   readonly intervalMemo: Map<string, string>;
+  /** Changes to the running forecasters (promote); absent when this process runs no processor. */
+  readonly models: ModelControl | undefined;
+  /** The seed prediction API's model (routes/seed.ts); /health reports whether one is loaded. */
+  readonly seedModel: SeedModelSlot;
 }

@@ -88,7 +88,7 @@ export function describeValidation(where: string, errors: readonly FastifySchema
       return `${path} must be one of: ${allowed.join(', ')}`;
     }
     case 'required':
-      return `${where}/${String(params['missingProperty'])} is required`;
+      return `${where}${e.instancePath}/${String(params['missingProperty'])} is required`;
     case 'additionalProperties': {
       const extra = String(params['additionalProperty']);
       const hint = known.length > 0 ? ` (known: ${known.join(', ')})` : '';

@@ -1,10 +1,11 @@
-import type { Alert, Bar, PipelineStats, WindowStats } from '../core/index.js';
+import type { Alert, Bar, PipelineStats, Prediction, WindowStats } from '../core/index.js';
 
 /** What the running pipeline pushes to API clients (WebSocket /ws). */
 export type LiveEvent =
   | { readonly type: 'bar'; readonly bar: Bar }
   | { readonly type: 'alert'; readonly alert: Alert }
   | { readonly type: 'window'; readonly window: WindowStats }
+  | { readonly type: 'prediction'; readonly prediction: Prediction }
   | { readonly type: 'stats'; readonly stats: PipelineStats };
 
 /**

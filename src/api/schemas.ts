@@ -77,6 +77,7 @@ export const HealthSchema = Type.Object({
   uptimeSec: Type.Number(),
   store: Type.Enum(['ok', 'error']),
   message: Type.Optional(Type.String({ description: 'why the store check failed' })),
+  model_loaded: Type.Boolean({ description: "the seed API's /predict has a model (seeds/000's /health field; see docs/SEED_API.md)" }),
 });
 export type Health = Static<typeof HealthSchema>;
 

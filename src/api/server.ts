@@ -9,7 +9,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import type { Logger } from 'pino';
 import { isTickflowError, parseBarSpec, TickflowError } from '../core/index.js';
 import type { Store } from '../store/store.js';
-import type { ApiContext, ApiServer } from './context.js';
+import type { ApiContext, ApiServer, ModelControl } from './context.js';
 import { corsOnRequest } from './cors.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { InstrumentCatalog } from './instrument-catalog.js';
@@ -23,6 +23,8 @@ import { registerCompatRoutes } from './routes/compat.js';
 import { registerDataQualityRoutes } from './routes/data-quality.js';
 import { registerIndicatorRoutes } from './routes/indicators.js';
 import { registerInstrumentRoutes } from './routes/instruments.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerSeedRoutes, SeedModelSlot } from './routes/seed.js';
 import { registerStatsRoutes } from './routes/stats.js';
 import { registerSystemRoutes } from './routes/system.js';
 import { registerWindowRoutes } from './routes/windows.js';
@@ -39,6 +41,10 @@ export interface ApiDeps {
   readonly version: string;
   /** The configured bar intervals (bar specs); the store's own intervals are served too. */
   readonly intervals: readonly string[];
+  /** The running forecasters (promote); absent: POST /api/models/{id}/promote answers 503. */
+  readonly models?: ModelControl | undefined;
+  /** The seed prediction API's model file (`tickflow train` writes it); absent: /predict answers 503. */
+  readonly seedModelPath?: string | undefined;
   /** How long the store's instrument list is trusted, ms (default 1000). */
   readonly catalogTtlMs?: number | undefined;
   readonly ws?:
@@ -65,6 +71,8 @@ const TAGS = [
   { name: 'stats', description: 'pipeline statistics, hopping-window KPIs, rejected and late records' },
   { name: 'live', description: 'WebSocket stream' },
   { name: 'compat', description: "the seed project's (seeds/004) FastAPI routes and shapes" },
+  { name: 'models', description: 'forecasting models: registry, test-then-train scores, predictions with outcomes' },
+  { name: 'seed-model', description: "the seed project's (seeds/000) prediction API: a same-bar linear regression, not a forecast" },
   { name: 'system', description: 'health, metrics, this document' },
 ];
 
@@ -99,6 +107,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     intervals,
     catalog,
     intervalMemo: new Map(),
+    models: deps.models,
+    seedModel: new SeedModelSlot(deps.seedModelPath),
   };
 
   const live = deps.live;
@@ -140,6 +150,8 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   registerDataQualityRoutes(app, ctx);
   registerStatsRoutes(app, ctx);
   registerCompatRoutes(app, ctx);
+  registerSeedRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
 
   const hub = new LiveHub({
     version: deps.version,

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { AlertSchema, BarSchema, PipelineStatsSchema, WindowStatsSchema } from '../core/index.js';
+import { AlertSchema, BarSchema, PipelineStatsSchema, PredictionSchema, WindowStatsSchema } from '../core/index.js';
 
 /**
  * The WebSocket protocol at /ws, as schemas the web client can import. Client → server:
@@ -7,7 +7,7 @@ import { AlertSchema, BarSchema, PipelineStatsSchema, WindowStatsSchema } from '
  * each change, then `bar` / `alert` / `window` / `stats` pushes, `error` for a bad message.
  */
 
-export const CHANNELS = ['bars', 'alerts', 'stats', 'windows'] as const;
+export const CHANNELS = ['bars', 'alerts', 'stats', 'windows', 'predictions'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const ChannelSchema = Type.Enum(CHANNELS);
@@ -26,7 +26,9 @@ export const ClientMessageSchema = Type.Object(
       }),
     ),
     channels: Type.Optional(
-      Type.Union([Type.Literal('*'), Type.Array(ChannelSchema)], { description: 'bars, alerts, stats, windows, or "*" for all' }),
+      Type.Union([Type.Literal('*'), Type.Array(ChannelSchema)], {
+        description: 'bars, alerts, stats, windows, predictions, or "*" for all',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -54,6 +56,10 @@ export const SubscribedMessageSchema = Type.Object({
 export const BarMessageSchema = Type.Object({ type: Type.Literal('bar'), data: BarSchema });
 export const AlertMessageSchema = Type.Object({ type: Type.Literal('alert'), data: AlertSchema });
 export const WindowMessageSchema = Type.Object({ type: Type.Literal('window'), data: WindowStatsSchema });
+export const PredictionMessageSchema = Type.Object(
+  { type: Type.Literal('prediction'), data: PredictionSchema },
+  { description: "a model's forecast of the next bar, made at a bar close (channel predictions; filtered by instruments and intervals)" },
+);
 export const StatsMessageSchema = Type.Object({ type: Type.Literal('stats'), data: PipelineStatsSchema });
 export const DroppedMessageSchema = Type.Object({
   type: Type.Literal('dropped'),
@@ -73,6 +79,7 @@ export const ServerMessageSchema = Type.Union([
   BarMessageSchema,
   AlertMessageSchema,
   WindowMessageSchema,
+  PredictionMessageSchema,
   StatsMessageSchema,
   DroppedMessageSchema,
   PongMessageSchema,

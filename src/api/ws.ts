@@ -125,6 +125,9 @@ export class LiveHub {
       case 'window':
         this.#fanOut('windows', e.window.instrument, undefined, { type: 'window', data: e.window }, false);
         return;
+      case 'prediction':
+        this.#fanOut('predictions', e.prediction.instrument, e.prediction.interval, { type: 'prediction', data: e.prediction }, false);
+        return;
       case 'stats':
         // Coalesced: the stats timer sends the newest one at most once per interval.
         this.#pendingStats = e.stats;
@@ -337,7 +340,7 @@ function queryToMessage(q: WsQuery): unknown {
 export const WsQuerySchema = Type.Object({
   instruments: Type.Optional(Type.String({ maxLength: 20_000, description: 'comma-separated instrument ids, or *' })),
   intervals: Type.Optional(Type.String({ maxLength: 1000, description: 'comma-separated intervals (filters bars), or *' })),
-  channels: Type.Optional(Type.String({ maxLength: 100, description: 'comma-separated: bars, alerts, stats, windows, or *' })),
+  channels: Type.Optional(Type.String({ maxLength: 100, description: 'comma-separated: bars, alerts, stats, windows, predictions, or *' })),
 });
 
 const WS_DESCRIPTION = [
@@ -360,7 +363,7 @@ export function registerWsRoute(app: ApiServer, hub: LiveHub): void {
     url: '/ws',
     schema: {
       tags: ['live'],
-      summary: 'live bars, alerts, windows and stats over WebSocket',
+      summary: 'live bars, alerts, windows, predictions and stats over WebSocket',
       description: WS_DESCRIPTION,
       querystring: WsQuerySchema,
       response: {

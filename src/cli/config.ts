@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseBarSpec, parseBarSpecs, TickflowError, type BarSpec } from '../core/index.js';
 import { parseKafkaUrl } from '../log/index.js';
 import { isLiveSourceSpec, liveVenue, liveVenues, parseLiveSources } from '../sources/live/registry.js';
+import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_FACTORIES, resolveModels } from '../models/forecast-series.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
 
 /**
@@ -20,6 +21,9 @@ export interface Config {
   latePolicy: 'side-output' | 'revise';
   windows: HoppingWindowSpec[];
   alertIntervals: string[];
+  forecastIntervals: string[];
+  models: string[];
+  championAlpha: number;
   source: SourceSetting;
   venueUrls: Record<string, string>;
   feedStale: number;
@@ -112,7 +116,7 @@ function venueWithInstruments(flags: Readonly<Record<string, unknown>>): Readonl
   return { ...rest, source: [`${venue}:${symbols}`] };
 }
 
-export type CommandName = 'run' | 'replay' | 'serve' | 'bars' | 'ingest' | 'process';
+export type CommandName = 'run' | 'replay' | 'serve' | 'bars' | 'ingest' | 'process' | 'train' | 'backtest';
 
 interface OptionDef<K extends keyof Config = keyof Config> {
   readonly key: K;
@@ -125,7 +129,7 @@ interface OptionDef<K extends keyof Config = keyof Config> {
   readonly parse: (raw: string) => Config[K];
 }
 
-const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars', 'ingest', 'process'];
+const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars', 'ingest', 'process', 'backtest'];
 const PIPELINE: CommandName[] = ['run', 'replay'];
 /** Commands that shape bars (the processor's settings). */
 const PROCESSING: CommandName[] = ['run', 'replay', 'process'];
@@ -205,9 +209,9 @@ export const OPTIONS: readonly OptionDef[] = [
     key: 'dataDir',
     flag: '--data-dir <dir>',
     env: 'TICKFLOW_DATA_DIR',
-    description: 'where the DuckDB file, the Parquet lake and checkpoints live',
+    description: 'where the DuckDB file, the Parquet lake, checkpoints and trained models live',
     default: './data',
-    commands: ['run', 'replay', 'serve', 'bars'],
+    commands: ['run', 'replay', 'serve', 'bars', 'train'],
     parse: nonEmpty,
   },
   {
@@ -287,6 +291,48 @@ export const OPTIONS: readonly OptionDef[] = [
     parse: (raw) => parseBarSpecs(raw).map((s) => s.name),
   },
   {
+    key: 'forecastIntervals',
+    flag: '--forecast-intervals <list>',
+    env: 'TICKFLOW_FORECAST_INTERVALS',
+    description: 'intervals whose next bar the models forecast at each bar close (or none)',
+    default: '1m,5m,15m,1h,1d',
+    commands: PROCESSING,
+    parse: (raw) => (raw.trim() === 'none' ? [] : parseBarSpecs(raw).map((s) => s.name)),
+  },
+  {
+    key: 'models',
+    flag: '--models <list>',
+    env: 'TICKFLOW_MODELS',
+    description: `forecasting models besides the baselines (${BASELINE_MODELS.join(', ')}, always on): ${Object.keys(MODEL_FACTORIES)
+      .filter((m) => !(BASELINE_MODELS as readonly string[]).includes(m))
+      .join(', ')}, or none`,
+    default: DEFAULT_MODELS.filter((m) => !(BASELINE_MODELS as readonly string[]).includes(m)).join(','),
+    commands: [...PROCESSING, 'backtest'],
+    parse: (raw) => {
+      const names =
+        raw.trim() === 'none'
+          ? []
+          : raw
+              .split(',')
+              .map((x) => x.trim())
+              .filter(Boolean);
+      return resolveModels(names);
+    },
+  },
+  {
+    key: 'championAlpha',
+    flag: '--champion-alpha <p>',
+    env: 'TICKFLOW_CHAMPION_ALPHA',
+    description: 'level of the Diebold-Mariano test a challenger model must pass to replace the champion',
+    default: '0.05',
+    commands: [...PROCESSING, 'backtest'],
+    parse: (raw) => {
+      const v = Number(raw);
+      if (!(v > 0 && v < 1)) throw new Error('must be a number in (0, 1)');
+      return v;
+    },
+  },
+  {
     key: 'source',
     flag: '--source <kind...>',
     env: 'TICKFLOW_SOURCE',
@@ -342,7 +388,7 @@ export const OPTIONS: readonly OptionDef[] = [
     env: 'TICKFLOW_FORMAT',
     description: 'input format (default: detected per file; see `tickflow formats`)',
     default: 'auto',
-    commands: [...PIPELINE, 'ingest'],
+    commands: [...PIPELINE, 'ingest', 'backtest'],
     parse: nonEmpty,
   },
   {

@@ -185,6 +185,7 @@ export function buildProgram(): Command {
       }
       const { openDuckDbStore } = await import('../store/index.js');
       const { createApiServer } = await import('../api/index.js');
+      const { seedModelPath } = await import('../models/seed/index.js');
       const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger, memoryLimit: cfg.dbMemory });
       const app = await createApiServer({
         store,
@@ -192,6 +193,7 @@ export function buildProgram(): Command {
         ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
         version: VERSION,
         intervals: cfg.intervals.map((s) => s.name),
+        seedModelPath: seedModelPath(cfg.dataDir),
       });
       const url = await app.listen({ host: cfg.host, port: cfg.port });
       process.stdout.write(
@@ -260,6 +262,72 @@ export function buildProgram(): Command {
       }
     } catch (e) {
       fail(e);
+    }
+  });
+
+  addConfigOptions(
+    program
+      .command('train')
+      .description(
+        "fit the seed API's linear regression (a day's close from the same day's open, high, low, volume: a same-bar estimator, not a forecast) and write the model /predict serves",
+      )
+      .requiredOption('--dataset <file>', 'daily OHLCV CSV, e.g. the Kaggle ../shared/data/kaggle-daily/coin_Bitcoin.csv')
+      .option('--out <file>', 'model file (default <data-dir>/models/seed-linear.json, which run and serve load)')
+      .option('--test-fraction <f>', 'share of the newest days held out for the test metrics', '0.2')
+      .option('--json', 'print the model document instead of the summary'),
+    'train',
+  ).action(async (_o, cmd: Command) => {
+    try {
+      const o = cmd.opts<{ dataset: string; out?: string; testFraction: string; json?: boolean }>();
+      const cfg = resolveConfig('train', givenFlags(cmd, 'train'));
+      const { seedModelPath } = await import('../models/seed/index.js');
+      const { formatTrainSummary, parseTestFraction, train } = await import('./commands/train.js');
+      const served = seedModelPath(cfg.dataDir);
+      const r = await train({ dataset: o.dataset, out: o.out ?? served, testFraction: parseTestFraction(o.testFraction) });
+      process.stdout.write(o.json ? `${JSON.stringify(r.model, null, 2)}\n` : formatTrainSummary(r, served));
+    } catch (e) {
+      fail(e);
+    }
+  });
+
+  addConfigOptions(
+    program
+      .command('backtest')
+      .description(
+        'walk-forward backtest of the forecasting models over replay files: a report (Markdown, JSON, an SVG chart per instrument) of every model against the random walk',
+      )
+      .argument('<files...>', 'input files (format detected per file; .gz accepted)')
+      .requiredOption('--interval <interval>', 'the bar interval whose next bar the models forecast, e.g. 1m or 1d')
+      .option('--out <dir>', 'directory the report is written to', 'data/backtest')
+      .option('--steps', 'also write every scored step (realized return, each forecast) as <out>/<instrument>.steps.csv')
+      .option('--json', 'print the report as JSON instead of the table'),
+    'backtest',
+  ).action(async (files: string[], _o, cmd: Command) => {
+    let logger: Logger | undefined;
+    const abort = new AbortController();
+    try {
+      const o = cmd.opts<{ interval: string; out: string; steps?: boolean; json?: boolean }>();
+      const cfg = resolveConfig('backtest', givenFlags(cmd, 'backtest'));
+      logger = createLogger({ level: cfg.logLevel });
+      process.once('SIGINT', () => abort.abort());
+      process.once('SIGTERM', () => abort.abort());
+      const { backtest, writeBacktest } = await import('./commands/backtest.js');
+      const { renderSummaryTable } = await import('../models/backtest/index.js');
+      const run = await backtest(files, cfg, { interval: o.interval, signal: abort.signal, progress: true });
+      const written = writeBacktest(run, o.out, { steps: Boolean(o.steps) });
+      if (o.json) process.stdout.write(`${JSON.stringify(run.report, null, 2)}\n`);
+      else {
+        process.stdout.write(`${renderSummaryTable(run.report)}\n`);
+        process.stdout.write(
+          `${run.trades.toLocaleString('en-US')} trades in ${(run.elapsedMs / 1000).toFixed(1)} s; wrote ${written.join(', ')}\n`,
+        );
+      }
+    } catch (e) {
+      if (abort.signal.aborted) {
+        process.stderr.write('tickflow: backtest interrupted; no report written\n');
+        process.exit(130);
+      }
+      fail(e, logger);
     }
   });
 

@@ -168,6 +168,10 @@ export const TOPICS = {
   rejects: 'rejects',
   /** Live feeds' gap markers (core/feed-gap.ts), for the store's feed_gaps table (partitioned deployments). */
   gaps: 'gaps',
+  /** Forecasting models' outputs (core/model-records.ts): forecasts, scores over time, registry versions. */
+  predictions: 'predictions',
+  modelMetrics: 'model-metrics',
+  modelVersions: 'model-versions',
   /** Operator state checkpoints of `tickflow process`, keyed by group and partition; compacted. */
   state: 'state',
   deadLetter: 'dead-letter',

@@ -1,4 +1,4 @@
-import { alignDown, type BarSpec, type TradeBatch } from '../core/index.js';
+import { alignDown, TickflowError, type BarSpec, type TradeBatch } from '../core/index.js';
 import { TradeIdDeduper } from './dedupe.js';
 import { HoppingWindow, type HoppingWindowSpec } from './hopping-window.js';
 import { InfoSeries } from './info-series.js';
@@ -147,6 +147,32 @@ export class Processor {
 
   instruments(): string[] {
     return [...this.states.keys()];
+  }
+
+  /**
+   * Makes `model` the champion of an (instrument, interval) series; what it records goes to `out`.
+   * NOT_FOUND when the series is unknown or does not forecast.
+   */
+  promote(instrument: string, interval: string, model: string, out: ProcessorOutputs): unknown {
+    const st = this.states.get(instrument);
+    if (!st) throw new TickflowError('NOT_FOUND', `no instrument '${instrument}' in this processor`);
+    let a: BarAnalytics | null | undefined;
+    const k = this.metas.findIndex((m) => m.emit && m.name === interval);
+    if (k >= 0) a = st.analytics[k];
+    else {
+      const j = this.infoSpecs.findIndex((s) => s.name === interval);
+      if (j >= 0) a = st.infoAnalytics[j];
+    }
+    if (!a?.promote) throw new TickflowError('NOT_FOUND', `${instrument} ${interval} has no forecasting models`);
+    return a.promote(model, out);
+  }
+
+  /** Every forecasting series saves a version of each model (at shutdown: a warm start then loses nothing). */
+  snapshotModels(out: ProcessorOutputs): void {
+    for (const st of this.states.values()) {
+      for (const a of st.analytics) a?.snapshot?.(out);
+      for (const a of st.infoAnalytics) a?.snapshot?.(out);
+    }
   }
 
   private state(id: string): InstrumentState {

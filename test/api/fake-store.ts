@@ -199,7 +199,8 @@ export class FakeStore implements Store {
     this.#read('models');
     const latest = new Map<string, ModelMetrics>();
     for (const m of this.data.modelMetrics) {
-      if ((q.instrument !== undefined && m.instrument !== q.instrument) || (q.interval !== undefined && m.interval !== q.interval)) continue;
+      if ((q.instrument !== undefined && m.instrument !== q.instrument) || (q.interval !== undefined && m.interval !== q.interval))
+        continue;
       const id = modelId(m.instrument, m.interval, m.model);
       const prev = latest.get(id);
       if (!prev || m.time >= prev.time) latest.set(id, m);
@@ -244,7 +245,8 @@ export class FakeStore implements Store {
     this.#read('latestModelVersions');
     const latest = new Map<string, ModelVersion>();
     for (const v of this.data.modelVersions) {
-      if ((q.instrument !== undefined && v.instrument !== q.instrument) || (q.interval !== undefined && v.interval !== q.interval)) continue;
+      if ((q.instrument !== undefined && v.instrument !== q.instrument) || (q.interval !== undefined && v.interval !== q.interval))
+        continue;
       const id = modelId(v.instrument, v.interval, v.model);
       if ((latest.get(id)?.version ?? 0) < v.version) latest.set(id, v);
     }
@@ -253,7 +255,9 @@ export class FakeStore implements Store {
 
   async modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
     this.#read('modelVersion');
-    return this.data.modelVersions.find((m) => m.instrument === instrument && m.interval === interval && m.model === model && m.version === version);
+    return this.data.modelVersions.find(
+      (m) => m.instrument === instrument && m.interval === interval && m.model === model && m.version === version,
+    );
   }
 
   async gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {

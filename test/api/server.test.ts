@@ -31,6 +31,16 @@ const ROUTES = [
   '/api/ohlc/',
   '/api/ohlc/latest',
   '/api/volatility/',
+  '/model/info',
+  '/predict',
+  '/batch_predict',
+  '/model/reload',
+  '/api/models',
+  '/api/models/{id}',
+  '/api/models/{id}/versions',
+  '/api/models/{id}/versions/{version}',
+  '/api/models/{id}/promote',
+  '/api/predictions',
   '/ws',
 ];
 
@@ -104,8 +114,8 @@ describe('server', () => {
       for (const t of ['bars', 'indicators', 'alerts', 'stats', 'compat']) assert.ok(tags.includes(t), `tag ${t}`);
       assert.deepEqual(Object.keys(doc.paths).sort(), [...ROUTES].sort());
       for (const [path, item] of Object.entries<Record<string, Operation>>(doc.paths)) {
-        const op = item['get'];
-        assert.ok(op, `${path} has GET`);
+        const op = item['get'] ?? item['post'];
+        assert.ok(op, `${path} has GET or POST`);
         assert.ok(op.tags && op.tags.length > 0 && op.tags.every((t) => tags.includes(t)), `${path} is tagged with a declared tag`);
         assert.ok(op.responses && Object.keys(op.responses).some((s) => /^[123]/.test(s)), `${path} documents its success response`);
         if (path.startsWith('/api/')) assert.ok(op.responses?.['4XX'] ?? op.responses?.['4xx'], `${path} documents the error body`);
@@ -199,6 +209,31 @@ describe('server', () => {
       assert.equal(pre.headers['access-control-allow-origin'], '*');
       assert.match(String(pre.headers['access-control-allow-methods']), /GET/);
       assert.equal(pre.headers['access-control-allow-headers'], 'x-trace');
+      assert.doesNotMatch(String(pre.headers['access-control-allow-methods']), /POST/);
+      const prePredict = await h.app.inject({
+        method: 'OPTIONS',
+        url: '/predict',
+        headers: { origin: 'https://example.org', 'access-control-request-method': 'POST' },
+      });
+      assert.match(String(prePredict.headers['access-control-allow-methods']), /POST/, "any page may call the seed's /predict");
+    } finally {
+      await h.app.close();
+    }
+  });
+
+  it('a POST that changes the pipeline is refused from another origin (403 FORBIDDEN), accepted from its own or none', async () => {
+    const h = await harness({ models: { promote: async () => null } });
+    try {
+      const url = `/api/models/${encodeURIComponent('binance:BTCUSDT~1m~zero')}/promote`;
+      for (const path of [url, '/model/reload']) {
+        const r = await h.app.inject({ method: 'POST', url: path, headers: { origin: 'https://evil.example' } });
+        assert.equal(r.statusCode, 403, path);
+        assertErrorBody(r.json(), 'FORBIDDEN');
+      }
+      const own = await h.app.inject({ method: 'POST', url, headers: { origin: 'http://localhost:80', host: 'localhost:80' } });
+      assert.notEqual(own.statusCode, 403);
+      const script = await h.app.inject({ method: 'POST', url });
+      assert.notEqual(script.statusCode, 403);
     } finally {
       await h.app.close();
     }

@@ -66,15 +66,20 @@ describe('WebSocket /ws (real sockets)', () => {
     assert.equal(live.listenerCount, 0, 'the hub unsubscribed from the live feed on close');
   });
 
-  it('hello, subscribe, then only the matching bars (interim and final), alerts and windows', async () => {
+  it('hello, subscribe, then only the matching bars (interim and final), alerts, windows and predictions', async () => {
     const c = await new Client(wsUrl).open();
     try {
       const hello = await c.next('hello');
       assert.equal(hello.version, '9.9.9-test');
-      assert.deepEqual([...hello.channels].sort(), ['alerts', 'bars', 'stats', 'windows']);
+      assert.deepEqual([...hello.channels].sort(), ['alerts', 'bars', 'predictions', 'stats', 'windows']);
       assert.equal(hello.live, true);
 
-      c.send({ op: 'subscribe', instruments: ['binance:btcusdt'], intervals: ['1m'], channels: ['bars', 'alerts', 'windows'] });
+      c.send({
+        op: 'subscribe',
+        instruments: ['binance:btcusdt'],
+        intervals: ['1m'],
+        channels: ['bars', 'alerts', 'windows', 'predictions'],
+      });
       const sub = await c.next('subscribed');
       assert.deepEqual(sub.instruments, [BTC]);
       assert.deepEqual(sub.intervals, ['1m']);
@@ -87,6 +92,21 @@ describe('WebSocket /ws (real sockets)', () => {
       live.push({ type: 'bar', bar: final });
       live.push({ type: 'alert', alert: makeAlert(ETH, T0) }); // other instrument
       live.push({ type: 'window', window: makeWindow(BTC, T0) });
+      const prediction = {
+        type: 'prediction' as const,
+        instrument: BTC,
+        interval: '1m',
+        model: 'rls',
+        start: T0,
+        target: T0 + 60_000,
+        close: 100,
+        return: 0.001,
+        pUp: 0.6,
+        predictedClose: 100 * Math.exp(0.001),
+        champion: true,
+      };
+      live.push({ type: 'prediction', prediction });
+      live.push({ type: 'prediction', prediction: { ...prediction, interval: '5m' } }); // other interval
       live.push({ type: 'alert', alert: makeAlert(BTC, T0) });
 
       const alert = await c.next('alert');
@@ -101,6 +121,10 @@ describe('WebSocket /ws (real sockets)', () => {
       for (const b of bars) assertMatches(BarSchema, b.data);
       assert.equal(c.of('window').length, 1);
       assert.equal(c.of('alert').length, 1);
+      assert.deepEqual(
+        c.of('prediction').map((p) => p.data),
+        [prediction],
+      );
     } finally {
       c.close();
     }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { sharedData, tempDir, NO_SHARED_DATA, waitFor } from '../helpers.js';
 import { cli, cliResult, duck, query } from './e2e-helpers.js';
 
-const TABLES = ['bars', 'indicators', 'windows', 'alerts', 'late_trades', 'rejects'];
+const TABLES = ['bars', 'indicators', 'windows', 'alerts', 'late_trades', 'rejects', 'predictions', 'model_metrics', 'model_versions'];
 
 /** Row counts and the rows each store has that the other lacks, compared inside DuckDB (commit numbers differ, so they are left out). */
 async function compareStores(a: string, b: string): Promise<Record<string, { a: number; b: number; onlyA: number; onlyB: number }>> {
@@ -83,6 +83,9 @@ test(
         assert.equal(c.onlyA + c.onlyB, 0, `${t}: identical rows (${c.onlyA} only in the clean run, ${c.onlyB} only in the resumed one)`);
       }
       assert.ok((cmp['bars']?.a ?? 0) > 700_000);
+      // the forecasters (default: 1m and 1h here) are in the checkpoint too: each forecast once, none lost
+      assert.ok((cmp['predictions']?.a ?? 0) > 5 * 14_000, `predictions: ${cmp['predictions']?.a}`);
+      assert.ok((cmp['model_versions']?.a ?? 0) > 0);
       const lake = await query(
         crashed.dir,
         `SELECT count(*) AS n FROM read_parquet('${join(crashed.dir, 'lake', 'bars')}/**/*.parquet', hive_partitioning = true)`,

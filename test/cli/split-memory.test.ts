@@ -21,6 +21,10 @@ const BARS_SQL = `SELECT instrument, "interval", start, "end", open, high, low, 
 const INDICATORS_SQL = `SELECT instrument, "interval", start, close, sma, ema_fast, ema_slow, rsi, macd, macd_signal, macd_hist, bb_upper, bb_middle, bb_lower, atr, log_return, realized_vol
   FROM indicators ORDER BY instrument, "interval", start`;
 
+const PREDICTIONS_SQL = `SELECT * EXCLUDE (commit_seq) FROM predictions ORDER BY instrument, "interval", start, model`;
+const MODEL_METRICS_SQL = `SELECT * EXCLUDE (commit_seq) FROM model_metrics ORDER BY instrument, "interval", model, time`;
+const MODEL_VERSIONS_SQL = `SELECT * EXCLUDE (commit_seq) FROM model_versions ORDER BY instrument, "interval", model, version`;
+
 function splitConfig(dataDir: string, files: string[], partitions: number): Config {
   return resolveConfig(
     'run',
@@ -66,6 +70,12 @@ for (const [name, files] of [
       assert.ok(want.length > 100);
       assert.deepEqual(await query(b.dir, BARS_SQL), want);
       assert.deepEqual(await query(b.dir, INDICATORS_SQL), await query(a.dir, INDICATORS_SQL));
+      // forecasts travel the predictions / model-metrics / model-versions topics to the same rows
+      const predictions = await query(a.dir, PREDICTIONS_SQL);
+      if (name.startsWith('klines')) assert.ok(predictions.length > 1000, `${predictions.length} predictions`);
+      assert.deepEqual(await query(b.dir, PREDICTIONS_SQL), predictions);
+      assert.deepEqual(await query(b.dir, MODEL_METRICS_SQL), await query(a.dir, MODEL_METRICS_SQL));
+      assert.deepEqual(await query(b.dir, MODEL_VERSIONS_SQL), await query(a.dir, MODEL_VERSIONS_SQL));
     } finally {
       a.cleanup();
       b.cleanup();

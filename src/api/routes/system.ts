@@ -21,7 +21,11 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
       },
     },
     async (_request, reply) => {
-      const base = { version: ctx.version, uptimeSec: Math.round((Date.now() - ctx.startedAt) / 1000) };
+      const base = {
+        version: ctx.version,
+        uptimeSec: Math.round((Date.now() - ctx.startedAt) / 1000),
+        model_loaded: ctx.seedModel.loaded,
+      };
       try {
         await withTimeout(ctx.store.counts(), HEALTH_STORE_TIMEOUT_MS);
         return { status: 'ok', store: 'ok', ...base } satisfies Health;

@@ -9,6 +9,7 @@ import { Processor } from '../../stream/index.js';
 import type { Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
+import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { ProcessStage } from '../pipeline/process-stage.js';
 import { outputShapingSettings, processorConfig } from '../pipeline/processor-config.js';
 import { fmtInt, fmtRate, Progress } from '../pipeline/progress.js';
@@ -25,6 +26,8 @@ export interface ReplaySummary {
   bars: Record<string, number>;
   windows: number;
   alerts: number;
+  /** Forecasts made, every model's (scores: GET /api/models). */
+  predictions: number;
   elapsedMs: number;
   tradesPerSecond: number;
   dataDir: string;
@@ -65,6 +68,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
   const format = checkFormat(cfg.format);
   const started = Date.now();
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger: opts.logger, memoryLimit: cfg.dbMemory });
+  const tracking = await modelTrackingFromEnv(opts.logger);
   try {
     const processor = new Processor(processorConfig(cfg, false));
     const log = new MemoryLog({ capacity: 8 });
@@ -74,6 +78,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       store,
       processor,
       logger: opts.logger,
+      tracking,
       checkpointId: id,
       checkpointIntervalMs: cfg.checkpointInterval,
       storeTrades: cfg.storeTrades,
@@ -148,6 +153,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       bars: { ...c.barsFinal },
       windows: c.windows,
       alerts: stage.state.alerts,
+      predictions: stage.state.predictions ?? 0,
       elapsedMs,
       tradesPerSecond: (stage.meter.total * 1000) / Math.max(1, elapsedMs),
       dataDir: resolve(cfg.dataDir),
@@ -155,6 +161,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
     };
   } finally {
     await store.close();
+    await tracking?.close();
   }
 }
 
@@ -177,6 +184,7 @@ export function formatSummary(s: ReplaySummary): string {
       .join('  ')}`,
     `  windows       ${fmtInt(s.windows).padStart(14)}`,
     `  alerts        ${fmtInt(s.alerts).padStart(14)}`,
+    `  predictions   ${fmtInt(s.predictions).padStart(14)}${s.predictions > 0 ? '   scores: GET /api/models (tickflow serve)' : ''}`,
     `  store         ${s.dataDir}/tickflow.duckdb   lake ${s.dataDir}/lake (${s.lakeFiles} files)`,
   ];
   return lines.join('\n');

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TickflowError, type Alert, type Bar, type WindowStats } from '../../core/index.js';
+import { TickflowError, type Alert, type Bar, type Prediction, type WindowStats } from '../../core/index.js';
 import { createApiServer } from '../../api/index.js';
+import { seedModelPath } from '../../models/seed/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
@@ -12,6 +13,8 @@ import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
 import { liveSourceOf } from '../pipeline/live-source-of.js';
 import { LiveHub } from '../pipeline/live-hub.js';
+import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
+import { warmStarts } from '../pipeline/analytics.js';
 import { ProcessStage } from '../pipeline/process-stage.js';
 import { outputShapingSettings, processorConfig } from '../pipeline/processor-config.js';
 import { pipelineStats } from '../pipeline/stats.js';
@@ -37,18 +40,23 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const format = checkFormat(cfg.format);
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
   const log = new MemoryLog({ capacity: 64 });
-  const processor = new Processor(processorConfig(cfg, !replaying));
+  // A replay resumes its forecasters from its checkpoint; a simulated or live run starts afresh,
+  // so its models warm-start from the registry's newest versions (scores start over).
+  const warm = replaying || cfg.forecastIntervals.length === 0 ? undefined : warmStarts(await store.latestModelVersions({}));
+  const processor = new Processor(processorConfig(cfg, !replaying, warm));
   const files = cfg.replay.map((f) => resolve(f));
   const id = replaying
     ? checkpointId('run-replay', { files, settings: outputShapingSettings(cfg) })
     : isLive(cfg.source)
       ? checkpointId('run-live', { sources: [...cfg.source], settings: outputShapingSettings(cfg) })
       : checkpointId('run-sim', { settings: outputShapingSettings(cfg) });
+  const tracking = await modelTrackingFromEnv(logger);
   const stage = new ProcessStage({
     log,
     store,
     processor,
     logger,
+    tracking,
     checkpointId: id,
     checkpointIntervalMs: cfg.checkpointInterval,
     storeTrades: cfg.storeTrades,
@@ -56,6 +64,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     liveTickMs: 250,
     lakeIntervalMs: cfg.lakeInterval,
     persistState: replaying,
+    snapshotModelsAtEnd: !replaying,
     ...(replaying ? { expectedEnds: files.length } : {}),
   });
   // A replay resumes where it stopped. A simulated market starts afresh each time: its
@@ -100,9 +109,9 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
           },
         ];
 
-  const hubConsumer = log.consumer<Bar | Alert | WindowStats>({
+  const hubConsumer = log.consumer<Bar | Alert | WindowStats | Prediction>({
     group: 'api-live',
-    topics: [TOPICS.bars, TOPICS.alerts, TOPICS.windows],
+    topics: [TOPICS.bars, TOPICS.alerts, TOPICS.windows, TOPICS.predictions],
     maxRecords: 4096,
   });
   const hubLoop = (async () => {
@@ -111,6 +120,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
         const v = r.value;
         if (v.type === 'bar') hub.publish({ type: 'bar', bar: v });
         else if (v.type === 'alert') hub.publish({ type: 'alert', alert: v });
+        else if (v.type === 'prediction') hub.publish({ type: 'prediction', prediction: v });
         else hub.publish({ type: 'window', window: v });
       }
     }
@@ -121,10 +131,12 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const app = await createApiServer({
     store,
     live: hub,
+    models: { promote: (instrument, interval, model) => stage.promote(instrument, interval, model) },
     logger,
     ...(staticDir ? { staticDir } : {}),
     version: VERSION,
     intervals: cfg.intervals.map((s) => s.name),
+    seedModelPath: seedModelPath(cfg.dataDir),
   });
   const address = await app.listen({ host: cfg.host, port: cfg.port });
 
@@ -165,6 +177,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
         logger.warn({ err: e }, 'final lake export failed; the store is intact and the lake is rewritten next run');
       }
       await store.close();
+      await tracking?.close();
     })());
   const done = stageLoop.catch(() => stop());
   return { url: address, stop, done: done.then(() => undefined) };

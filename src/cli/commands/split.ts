@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { TickflowError, type PipelineStats } from '../../core/index.js';
 import { createApiServer } from '../../api/index.js';
+import { seedModelPath } from '../../models/seed/index.js';
 import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
 import { openDuckDbStore } from '../../store/index.js';
 import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
+import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { pipelineCodecs } from '../pipeline/output-codecs.js';
 import { PartitionedIngestStage } from '../pipeline/partitioned-ingest-stage.js';
 import { PartitionedProcessStage } from '../pipeline/partitioned-process-stage.js';
@@ -153,7 +155,8 @@ export async function servePart(
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
   const box: { sink?: SinkStage } = {};
   const hub = new LiveHub(() => splitStats(l, startedAt, box.sink, extraStats?.()));
-  const sink = new SinkStage({ log: l, store, logger, hub, checkpointIntervalMs: cfg.checkpointInterval });
+  const tracking = await modelTrackingFromEnv(logger);
+  const sink = new SinkStage({ log: l, store, logger, hub, tracking, checkpointIntervalMs: cfg.checkpointInterval });
   box.sink = sink;
   const statsTimer = setInterval(() => hub.publish({ type: 'stats', stats: hub.stats() }), 1000);
   const lakeTimer = setInterval(() => {
@@ -166,6 +169,7 @@ export async function servePart(
     ...(existsSync(WEB_DIR) ? { staticDir: WEB_DIR } : {}),
     version: VERSION,
     intervals: cfg.intervals.map((s) => s.name),
+    seedModelPath: seedModelPath(cfg.dataDir),
   });
   const url = await app.listen({ host: cfg.host, port: cfg.port });
   const abort = new AbortController();
@@ -180,6 +184,7 @@ export async function servePart(
       await app.close();
       await store.exportLake().catch((e: unknown) => logger.warn({ err: e }, 'final lake export failed'));
       await store.close();
+      await tracking?.close();
       if (own) await l.close();
     })());
   const done = loop.then(

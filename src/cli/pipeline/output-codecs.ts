@@ -6,6 +6,9 @@ import {
   FeedGapSchema,
   IndicatorSetSchema,
   LateTradeSchema,
+  ModelMetricsSchema,
+  ModelVersionSchema,
+  PredictionSchema,
   RejectSchema,
   TickflowError,
   WindowStatsSchema,
@@ -40,5 +43,8 @@ export function pipelineCodecs(trades: TradeCodecName): Record<string, Codec<unk
     [TOPICS.late]: checked('late', LateTradeSchema),
     [TOPICS.rejects]: checked('rejects', RejectSchema),
     [TOPICS.gaps]: checked('gaps', FeedGapSchema),
+    [TOPICS.predictions]: checked('predictions', PredictionSchema),
+    [TOPICS.modelMetrics]: checked('model-metrics', ModelMetricsSchema),
+    [TOPICS.modelVersions]: checked('model-versions', ModelVersionSchema),
   };
 }

@@ -216,6 +216,9 @@ export class PartitionedProcessStage {
       this.send(TOPICS.alerts, d.alerts, (x) => x.instrument),
       this.send(TOPICS.windows, d.windows, (x) => x.instrument),
       this.send(TOPICS.late, d.late, (x) => x.instrument),
+      this.send(TOPICS.predictions, d.predictions, (x) => x.instrument),
+      this.send(TOPICS.modelMetrics, d.modelMetrics, (x) => x.instrument),
+      this.send(TOPICS.modelVersions, d.modelVersions, (x) => x.instrument),
     ]);
   }
 

@@ -1,4 +1,12 @@
-import { type Alert, type Bar, type SourcePosition, type WindowStats } from '../../core/index.js';
+import {
+  type Alert,
+  type Bar,
+  type ModelMetrics,
+  type ModelVersion,
+  type Prediction,
+  type SourcePosition,
+  type WindowStats,
+} from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogProducer } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
@@ -29,13 +37,24 @@ export interface ProcessStageOptions {
    * 1,000 instruments the state is ~16 MB of JSON per checkpoint.
    */
   readonly persistState?: boolean;
+  /** Save a version of every model when the run stops (runs that warm-start from the registry). */
+  readonly snapshotModelsAtEnd?: boolean;
   readonly now?: () => number;
+  /** Told about model versions and scores once they are stored (MLflow, when configured). */
+  readonly tracking?: ModelTracking | undefined;
+}
+
+/** Where stored model records go next (src/mlflow's MlflowModelTracking). Must not throw or block. */
+export interface ModelTracking {
+  record(versions: readonly ModelVersion[], metrics: readonly ModelMetrics[]): void;
 }
 
 /** State the stage itself keeps across restarts, next to the processor's. */
 export interface StageState {
   rejectsByReason: Record<string, number>;
   alerts: number;
+  /** Forecasts made (every model's; absent in checkpoints from before the models). */
+  predictions?: number;
   positions: Record<string, SourcePosition>;
   endedSources: string[];
 }
@@ -70,6 +89,9 @@ export class ProcessStage {
   private consumer: LogConsumer<TradesMessage> | undefined;
   private failure: unknown;
   private readonly now: () => number;
+  /** Model records of the pending write, for `tracking` once it is committed. */
+  private trackVersions: ModelVersion[] = [];
+  private trackMetrics: ModelMetrics[] = [];
 
   constructor(private readonly o: ProcessStageOptions) {
     this.producer = o.log.producer();
@@ -121,6 +143,10 @@ export class ProcessStage {
         this.o.processor.finish(this.outputs);
         await this.drainOutputs();
       }
+      if (this.o.snapshotModelsAtEnd) {
+        this.o.processor.snapshotModels(this.outputs);
+        await this.drainOutputs();
+      }
       await this.checkpoint();
       await this.inFlight;
       await this.lakeRun;
@@ -157,12 +183,35 @@ export class ProcessStage {
     p.addIndicators(d.indicators);
     p.addAlerts(d.alerts);
     this.state.alerts += d.alerts.length;
+    if (d.predictions.length > 0) this.state.predictions = (this.state.predictions ?? 0) + d.predictions.length;
     p.addWindows(d.windows);
     p.addLate(d.late);
-    if (this.o.publish) await this.publishOutputs(d.bars, d.alerts, d.windows);
+    p.addPredictions(d.predictions);
+    p.addModelMetrics(d.modelMetrics);
+    p.addModelVersions(d.modelVersions);
+    if (this.o.tracking) {
+      for (const v of d.modelVersions) this.trackVersions.push(v);
+      for (const m of d.modelMetrics) this.trackMetrics.push(m);
+    }
+    if (this.o.publish) await this.publishOutputs(d.bars, d.alerts, d.windows, d.predictions);
   }
 
-  private async publishOutputs(bars: readonly Bar[], alerts: readonly Alert[], windows: readonly WindowStats[]): Promise<void> {
+  /**
+   * Makes `model` the champion of an (instrument, interval) series now; the version it records
+   * is stored with the next checkpoint, the choice with the processor's state.
+   */
+  async promote(instrument: string, interval: string, model: string): Promise<unknown> {
+    const change = this.o.processor.promote(instrument, interval, model, this.outputs);
+    await this.drainOutputs();
+    return change;
+  }
+
+  private async publishOutputs(
+    bars: readonly Bar[],
+    alerts: readonly Alert[],
+    windows: readonly WindowStats[],
+    predictions: readonly Prediction[],
+  ): Promise<void> {
     if (bars.length > 0)
       await this.producer.send(
         TOPICS.bars,
@@ -177,6 +226,11 @@ export class ProcessStage {
       await this.producer.send(
         TOPICS.windows,
         windows.map((w) => ({ key: w.instrument, value: w })),
+      );
+    if (predictions.length > 0)
+      await this.producer.send(
+        TOPICS.predictions,
+        predictions.map((x) => ({ key: x.instrument, value: x })),
       );
   }
 
@@ -227,14 +281,22 @@ export class ProcessStage {
           }
         : undefined,
     );
-    this.inFlight = this.commitWrite(write, rows).catch((e: unknown) => {
+    const tracked = { versions: this.trackVersions, metrics: this.trackMetrics };
+    this.trackVersions = [];
+    this.trackMetrics = [];
+    this.inFlight = this.commitWrite(write, rows, tracked).catch((e: unknown) => {
       this.failure ??= e;
     });
   }
 
   /** One commit per write: the store retries a failed transaction itself (it holds the columns once handed over). */
-  private async commitWrite(write: PackedWrite, rows: number): Promise<void> {
+  private async commitWrite(
+    write: PackedWrite,
+    rows: number,
+    tracked: { versions: readonly ModelVersion[]; metrics: readonly ModelMetrics[] },
+  ): Promise<void> {
     await this.o.store.commit(write);
+    if (tracked.versions.length + tracked.metrics.length > 0) this.o.tracking?.record(tracked.versions, tracked.metrics);
     this.commits++;
     this.rowsWritten += rows;
     this.storeMeter.mark(rows);

@@ -1,9 +1,9 @@
 import type { Config } from '../config.js';
 import type { ProcessorConfig } from '../../stream/index.js';
-import { analyticsFactory } from './analytics.js';
+import { analyticsFactory, type ForecastSettings } from './analytics.js';
 
 /** The processor settings a config implies. */
-export function processorConfig(cfg: Config, live: boolean): ProcessorConfig {
+export function processorConfig(cfg: Config, live: boolean, warm?: ForecastSettings['warm']): ProcessorConfig {
   return {
     intervals: cfg.intervals,
     allowedLatenessMs: cfg.lateness,
@@ -12,7 +12,12 @@ export function processorConfig(cfg: Config, live: boolean): ProcessorConfig {
     reviseKeep: 64,
     dedupeWindow: 1_000_000,
     windows: cfg.windows,
-    analytics: analyticsFactory(cfg.alertIntervals),
+    analytics: analyticsFactory(cfg.alertIntervals, {
+      intervals: cfg.forecastIntervals,
+      models: cfg.models,
+      alpha: cfg.championAlpha,
+      ...(warm ? { warm } : {}),
+    }),
   };
 }
 
@@ -24,5 +29,8 @@ export function outputShapingSettings(cfg: Config): unknown {
     latePolicy: cfg.latePolicy,
     windows: cfg.windows,
     alertIntervals: cfg.alertIntervals,
+    forecastIntervals: cfg.forecastIntervals,
+    models: cfg.models,
+    championAlpha: cfg.championAlpha,
   };
 }

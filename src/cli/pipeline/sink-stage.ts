@@ -1,9 +1,21 @@
-import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, Reject, WindowStats } from '../../core/index.js';
+import type {
+  Alert,
+  Bar,
+  FeedGap,
+  IndicatorSet,
+  LateTrade,
+  ModelMetrics,
+  ModelVersion,
+  Prediction,
+  Reject,
+  WindowStats,
+} from '../../core/index.js';
 import { TOPICS, type Log, type LogConsumer, type LogRecord, type TopicPartitionOffset } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
 import { WriteBuffer, type PackedWrite, type Store } from '../../store/index.js';
 import type { LiveHub } from './live-hub.js';
+import type { ModelTracking } from './process-stage.js';
 
 /** The topics `process` writes and the sink stores. */
 export const OUTPUT_TOPICS = [
@@ -14,9 +26,12 @@ export const OUTPUT_TOPICS = [
   TOPICS.late,
   TOPICS.rejects,
   TOPICS.gaps,
+  TOPICS.predictions,
+  TOPICS.modelMetrics,
+  TOPICS.modelVersions,
 ] as const;
 
-type OutputValue = Bar | IndicatorSet | Alert | WindowStats | LateTrade | Reject | FeedGap;
+type OutputValue = Bar | IndicatorSet | Alert | WindowStats | LateTrade | Reject | FeedGap | Prediction | ModelMetrics | ModelVersion;
 
 export interface SinkStageOptions {
   readonly log: Log;
@@ -27,6 +42,8 @@ export interface SinkStageOptions {
   readonly group?: string;
   readonly checkpointIntervalMs: number;
   readonly now?: () => number;
+  /** Told about model versions and scores once they are stored (MLflow, when configured). */
+  readonly tracking?: ModelTracking | undefined;
 }
 
 /** Offsets as `topic/partition` → next offset, the form stored in the checkpoint's positions. */
@@ -56,6 +73,8 @@ export class SinkStage {
   private lastCheckpoint: number;
   private readonly now: () => number;
   private readonly id: string;
+  private trackVersions: ModelVersion[] = [];
+  private trackMetrics: ModelMetrics[] = [];
 
   constructor(private readonly o: SinkStageOptions) {
     this.now = o.now ?? Date.now;
@@ -141,6 +160,18 @@ export class SinkStage {
       case TOPICS.gaps:
         this.buffer.addGaps([v as FeedGap]);
         break;
+      case TOPICS.predictions:
+        this.buffer.addPredictions([v as Prediction]);
+        hub?.publish({ type: 'prediction', prediction: v as Prediction });
+        break;
+      case TOPICS.modelMetrics:
+        this.buffer.addModelMetrics([v as ModelMetrics]);
+        if (this.o.tracking) this.trackMetrics.push(v as ModelMetrics);
+        break;
+      case TOPICS.modelVersions:
+        this.buffer.addModelVersions([v as ModelVersion]);
+        if (this.o.tracking) this.trackVersions.push(v as ModelVersion);
+        break;
       default:
         break;
     }
@@ -164,8 +195,13 @@ export class SinkStage {
     const rows = this.buffer.rows;
     const positions = { ...this.positions };
     const write: PackedWrite = this.buffer.take({ id: this.id, positions: JSON.stringify(positions), state: '{}', updatedAt: this.now() });
+    const versions = this.trackVersions;
+    const metrics = this.trackMetrics;
+    this.trackVersions = [];
+    this.trackMetrics = [];
     // The store retries a failed transaction itself: the write's columns may have moved to its worker.
     await this.o.store.commit(write);
+    if (versions.length + metrics.length > 0) this.o.tracking?.record(versions, metrics);
     this.commits++;
     this.rowsWritten += rows;
     this.storeMeter.mark(rows);
