@@ -9,6 +9,7 @@ import {
   type Prediction,
 } from '../core/index.js';
 import { Drift, SignPersistence, ZeroReturn } from './baselines.js';
+import { ForestModel } from './forest/index.js';
 import type { ChampionChange, ChampionOptions } from './champion.js';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureBar, type FeatureIndicators, type FeatureOptions } from './features.js';
 import { OnlineLogistic } from './logistic.js';
@@ -32,6 +33,8 @@ export const MODEL_FACTORIES: Readonly<Record<string, (dim: number) => OnlineMod
   'sign-persistence': () => new SignPersistence(),
   rls: (dim) => new RecursiveLeastSquares({ dim, lambda: 0.999, ridge: 10 }),
   logistic: (dim) => new OnlineLogistic({ dim, learningRate: 0.05, l2: 1e-4 }),
+  // Opt-in: a fit of ml-random-forest costs seconds (bench/retrain.bench.ts), on the worker thread.
+  forest: (dim) => new ForestModel({ dim, window: 1000 }),
 };
 
 /** The baselines are always on: every other model is judged against them. */
@@ -96,6 +99,7 @@ const StateSchema = Type.Object(
 const PARAM_KEYS: Readonly<Record<string, readonly string[]>> = {
   rls: ['dim', 'lambda', 'ridge', 'maxTrace'],
   logistic: ['dim', 'learningRate', 'l2', 'magnitudeRate'],
+  forest: ['dim', 'window', 'retrainEvery', 'minRows', 'trial', 'trees', 'maxDepth', 'minSplit', 'features', 'seed'],
 };
 
 const metricRecord = (m: MetricSet): MetricSetRecord => {
@@ -126,6 +130,8 @@ export class ForecastSeries {
   private labels = 0;
   private readonly versions = new Map<string, number>();
   private readonly quarantined = new Set<string>();
+  /** The fit each retrained model served when last looked at. */
+  private readonly fits = new Map<string, number>();
 
   constructor(options: ForecastSeriesOptions | { restore: unknown }) {
     if ('restore' in options) {
@@ -137,7 +143,10 @@ export class ForecastSeries {
       this.lastLabel = s.lastLabel ?? NaN;
       this.labels = s.labels;
       for (const [k, v] of Object.entries(s.versions)) this.versions.set(k, v);
-      for (const m of this.forecaster.prequential.models) if (m.quarantined) this.quarantined.add(m.name);
+      for (const m of this.forecaster.prequential.models) {
+        if (m.quarantined) this.quarantined.add(m.name);
+        if (m instanceof ForestModel) this.fits.set(m.name, m.version);
+      }
       return;
     }
     const factories = options.factories ?? MODEL_FACTORIES;
@@ -238,6 +247,13 @@ export class ForecastSeries {
 
   private record(time: number, change: ChampionChange | null, labelled: boolean, out: ForecastSink): void {
     const dueMetrics = labelled && this.labels % this.metricsEvery === 0;
+    // a retrained model that started serving a new fit gets a registry version of its own
+    let retrained: Set<string> | null = null;
+    for (const m of this.forecaster.prequential.models) {
+      if (!(m instanceof ForestModel) || m.version <= (this.fits.get(m.name) ?? 0)) continue;
+      this.fits.set(m.name, m.version);
+      (retrained ??= new Set()).add(m.name);
+    }
     const dueVersion = labelled && this.labels % this.versionEvery === 0;
     let newly: Set<string> | null = null;
     for (const m of this.forecaster.prequential.models) {
@@ -247,7 +263,7 @@ export class ForecastSeries {
       } else if (!m.quarantined) this.quarantined.delete(m.name);
     }
     // The report costs O(rolling window) per model: only build it when something is written.
-    if (!dueMetrics && !dueVersion && change === null && newly === null) return;
+    if (!dueMetrics && !dueVersion && change === null && newly === null && retrained === null) return;
     const champion = this.champion;
     for (const r of this.forecaster.report()) {
       const status: ModelStatus = r.quarantined ? 'quarantined' : r.model === champion ? 'champion' : 'challenger';
@@ -269,6 +285,7 @@ export class ForecastSeries {
       if (isNew) this.saveVersion(r.model, time, 'quarantine', r.quarantineReason, out, r);
       else if (change !== null && r.model === change.to && change.reason !== 'manual')
         this.saveVersion(r.model, time, 'champion', describeChange(change), out, r);
+      else if (retrained?.has(r.model)) this.saveVersion(r.model, time, 'retrain', retrainDetail(this.forecaster, r.model), out, r);
       else if (dueVersion) this.saveVersion(r.model, time, 'snapshot', null, out, r);
     }
   }
@@ -332,6 +349,12 @@ export class ForecastSeries {
   static fromJSON(state: unknown): ForecastSeries {
     return new ForecastSeries({ restore: state });
   }
+}
+
+function retrainDetail(f: SeriesForecaster, model: string): string | null {
+  const m = f.prequential.models.find((x) => x.name === model);
+  if (!(m instanceof ForestModel)) return null;
+  return `fit ${m.version}: ${m.trainedRows} rows, up to the model's label ${m.trainedAt}`;
 }
 
 function describeChange(c: ChampionChange): string {

@@ -16,6 +16,19 @@ export { ZeroReturn, Drift, SignPersistence, type ZeroState, type DriftState, ty
 export { RecursiveLeastSquares, type RlsOptions, type RlsState } from './rls.js';
 export { OnlineLogistic, type LogisticOptions, type LogisticState } from './logistic.js';
 export { modelFromJSON } from './model-from-json.js';
+export {
+  ForestModel,
+  WorkerRetrainer,
+  SyncRetrainer,
+  sharedRetrainer,
+  closeSharedRetrainer,
+  type ForestOptions,
+  type ForestState,
+  type ForestVersion,
+  type ForestEvent,
+  type Retrainer,
+  type RetrainMode,
+} from './forest/index.js';
 export { PROB_EPS, logLoss, brier, directionHit, aucExact, BinnedAuc } from './metrics.js';
 export {
   Prequential,

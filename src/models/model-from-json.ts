@@ -1,5 +1,6 @@
 import { TickflowError } from '../core/index.js';
 import { Drift, SignPersistence, ZeroReturn } from './baselines.js';
+import { ForestModel } from './forest/index.js';
 import { OnlineLogistic } from './logistic.js';
 import type { OnlineModel } from './online-model.js';
 import { RecursiveLeastSquares } from './rls.js';
@@ -18,6 +19,8 @@ export function modelFromJSON(state: unknown): OnlineModel {
       return RecursiveLeastSquares.fromJSON(state);
     case 'logistic':
       return OnlineLogistic.fromJSON(state);
+    case 'forest':
+      return ForestModel.fromJSON(state);
     default:
       throw new TickflowError('MALFORMED', `model state has unknown kind ${JSON.stringify(kind)}`);
   }

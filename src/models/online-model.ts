@@ -42,7 +42,7 @@ export interface OnlineModel {
   toJSON(): ModelStateBase & Record<string, unknown>;
 }
 
-export type ModelKind = 'zero' | 'drift' | 'sign-persistence' | 'rls' | 'logistic';
+export type ModelKind = 'zero' | 'drift' | 'sign-persistence' | 'rls' | 'logistic' | 'forest';
 
 export interface ModelStateBase {
   readonly kind: ModelKind;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Compile } from 'typebox/compile';
 import { ModelMetricsSchema, ModelVersionSchema, PredictionSchema, type IndicatorSet } from '../../src/core/index.js';
-import { ForecastSeries, modelFromJSON, resolveModels, type ForecastSink } from '../../src/models/index.js';
+import { ForecastSeries, ForestModel, MODEL_FACTORIES, modelFromJSON, resolveModels, type ForecastSink } from '../../src/models/index.js';
 import { NO_SHARED_DATA } from '../helpers.js';
 import { indicatorSets, loadKlineBars } from './kline-bars.js';
 
@@ -119,5 +119,30 @@ describe('ForecastSeries', { skip: NO_SHARED_DATA }, () => {
     bars.slice(900, 1300).forEach((bar, t) => b.onBar(bar, inds[900 + t] as IndicatorSet, more));
     b.snapshot(bars[1299]?.start ?? 0, more);
     assert.equal(more.modelVersions.find((v) => v.model === 'rls')?.version, (versions.get('rls') ?? 0) + 1);
+  });
+
+  it('a retrained model gets a registry version (reason retrain) each time a new fit starts serving', () => {
+    const fs = new ForecastSeries({
+      ...opts,
+      models: ['zero', 'forest'],
+      factories: {
+        ...MODEL_FACTORIES,
+        forest: (dim) => new ForestModel({ dim, window: 200, minRows: 100, retrainEvery: 150, trees: 2, trial: 0, mode: 'sync' }),
+      },
+    });
+    const out = sink();
+    bars.slice(0, 600).forEach((b, t) => fs.onBar(b, inds[t] as IndicatorSet, out));
+    const fits = out.modelVersions.filter((v) => v.model === 'forest' && v.reason === 'retrain');
+    assert.ok(fits.length >= 2, `${fits.length} retrain versions`);
+    assert.deepEqual(
+      fits.map((v) => v.version),
+      fits.map((_, i) => i + 1),
+    );
+    assert.match(fits[0]?.detail ?? '', /^fit 1: 1\d\d rows/);
+    assert.equal(fits[0]?.params['window'], 200);
+    const restored = ForecastSeries.fromJSON(JSON.parse(JSON.stringify(fs.toJSON())));
+    const again = sink();
+    restored.onBar(bars[600] as never, inds[600] as IndicatorSet, again);
+    assert.equal(again.modelVersions.filter((v) => v.reason === 'retrain').length, 0, 'a restore does not re-announce the serving fit');
   });
 });

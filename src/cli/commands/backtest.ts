@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseBarSpec, TickflowError, type BarSpec } from '../../core/index.js';
-import type { ForecastSeries } from '../../models/index.js';
+import { ForestModel, MODEL_FACTORIES, type ForecastSeries } from '../../models/index.js';
 import {
   StepRecorder,
   chartFileName,
@@ -124,6 +124,8 @@ export async function backtest(files: readonly string[], cfg: Config, opts: Back
       metricsEvery: 2 ** 31,
       versionEvery: 2 ** 31,
       onSeries: (s) => series.push(s),
+      // a retrained model fits inline here, at fixed labels: a backtest must be reproducible
+      factories: { ...MODEL_FACTORIES, forest: (dim) => new ForestModel({ dim, window: 1000, mode: 'sync' }) },
     }),
   });
   const out = new ProcessorOutputs();

@@ -8,6 +8,7 @@ import { openDuckDbStore } from '../../store/index.js';
 import { Processor } from '../../stream/index.js';
 import type { Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
+import { closeSharedRetrainer } from '../../models/index.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
 import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { ProcessStage } from '../pipeline/process-stage.js';
@@ -162,6 +163,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
   } finally {
     await store.close();
     await tracking?.close();
+    await closeSharedRetrainer();
   }
 }
 

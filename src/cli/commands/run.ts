@@ -15,6 +15,7 @@ import { liveSourceOf } from '../pipeline/live-source-of.js';
 import { LiveHub } from '../pipeline/live-hub.js';
 import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { warmStarts } from '../pipeline/analytics.js';
+import { closeSharedRetrainer } from '../../models/index.js';
 import { ProcessStage } from '../pipeline/process-stage.js';
 import { outputShapingSettings, processorConfig } from '../pipeline/processor-config.js';
 import { pipelineStats } from '../pipeline/stats.js';
@@ -178,6 +179,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
       }
       await store.close();
       await tracking?.close();
+      await closeSharedRetrainer();
     })());
   const done = stageLoop.catch(() => stop());
   return { url: address, stop, done: done.then(() => undefined) };

@@ -21,6 +21,8 @@ export interface ForecastSettings {
   readonly versionEvery?: number;
   /** Called with each forecasting series the factory makes (`tickflow backtest` reads their final scores). */
   readonly onSeries?: (series: ForecastSeries) => void;
+  /** The models by name (default MODEL_FACTORIES). */
+  readonly factories?: ForecastSeriesOptions['factories'];
   /** A series without saved analytics state starts from these (the registry's newest versions). */
   readonly warm?: (instrument: string, interval: string) => WarmStart | undefined;
 }
@@ -106,6 +108,7 @@ export function analyticsFactory(alertIntervals: readonly string[], forecast?: F
           champion: { alpha: forecast.alpha },
           metricsEvery: forecast.metricsEvery ?? metricsEveryFor(ms),
           ...(warm ? { warm } : {}),
+          ...(forecast.factories ? { factories: forecast.factories } : {}),
           ...(forecast.versionEvery !== undefined ? { versionEvery: forecast.versionEvery } : {}),
         };
         fs = new ForecastSeries(o);
