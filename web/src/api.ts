@@ -3,7 +3,18 @@
  * `ApiError` carrying the server's `{error:{code,message}}` so the page can show it as is.
  * No DOM here (only fetch and URL), so it runs under Node in tests.
  */
-import type { Alert, Bar, IndicatorSet, InstrumentInfo, PipelineStats, StoreStats, VolatilityPoint, WindowStats } from './types.js';
+import type {
+  Alert,
+  Bar,
+  IndicatorSet,
+  InstrumentInfo,
+  ModelSummary,
+  PipelineStats,
+  PredictionWithOutcome,
+  StoreStats,
+  VolatilityPoint,
+  WindowStats,
+} from './types.js';
 
 type Params = Record<string, string | number | undefined>;
 
@@ -224,6 +235,23 @@ export function createApi(base: string, prefetched: Record<string, Promise<RawAn
       { limit, hintTime, signal }: { limit: number; hintTime: number | null; signal?: AbortSignal },
     ): Promise<WindowStats[]> {
       return newest<WindowStats>('/api/windows', { instrument }, 'windows', (w) => w.start, { limit, hintTime, signal });
+    },
+
+    /** The forecasting models of an instrument (of one interval, or of all), with their scores. */
+    async models(instrument: string, interval: string | undefined, signal?: AbortSignal): Promise<ModelSummary[]> {
+      return list<ModelSummary>(await page('/api/models', { instrument, interval }, signal), 'models');
+    },
+
+    /** The newest forecasts of a series with their outcomes, oldest first (`model`: a name or 'champion'). */
+    async predictions(
+      instrument: string,
+      interval: string,
+      { model, limit, signal }: { model: string; limit: number; signal?: AbortSignal | undefined },
+    ): Promise<PredictionWithOutcome[]> {
+      return list<PredictionWithOutcome>(
+        await page('/api/predictions', { instrument, interval, model, limit, order: 'desc' }, signal),
+        'predictions',
+      ).reverse();
     },
 
     async stats(signal?: AbortSignal): Promise<PipelineStats | StoreStats> {

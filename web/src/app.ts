@@ -1,8 +1,8 @@
 /**
  * The dashboard: wires the REST client, two live sockets and the panels together.
  *
- * - `focus` socket: bars (one interval) and windows of the selected instrument; replaced on
- *   every switch (unsubscribe all, subscribe the new selection).
+ * - `focus` socket: bars and forecasts (one interval) and windows of the selected instrument;
+ *   replaced on every switch (unsubscribe all, subscribe the new selection).
  * - `market` socket: alerts of every instrument and pipeline stats. A subscription is a cross
  *   product of instruments × channels, so a market-wide alert feed beside a one-instrument
  *   chart takes a second connection.
@@ -24,7 +24,7 @@ import { createPipelinePanel } from './panels/pipeline.js';
 import { createPredictionsPanel } from './panels/predictions.js';
 import { createVolatilityPanel } from './panels/volatility.js';
 import { applyTheme, initialTheme, palette, type Theme } from './theme.js';
-import type { Alert, Bar, InstrumentInfo, PipelineStats, WindowStats } from './types.js';
+import type { Alert, Bar, InstrumentInfo, PipelineStats, Prediction, WindowStats } from './types.js';
 import { DEFAULT_OVERLAYS, OVERLAYS, formatView, parseView, type Overlay } from './url-state.js';
 
 const DEFAULT_INTERVALS = ['1s', '1m', '5m', '15m', '1h', '1d'];
@@ -112,7 +112,12 @@ export function startDashboard(): void {
   const kpis = createKpiPanel($('#kpis'), $('#kpi-meta'));
   const vol = createVolatilityPanel($('#volatility'), palette(state.theme));
   const pipeline = createPipelinePanel($('#pipeline'));
-  const predictions = createPredictionsPanel($('#predictions'));
+  const predictions = createPredictionsPanel($('#predictions'), {
+    source: api,
+    meta: els.predMeta,
+    palette: palette(state.theme),
+    onInterval: (interval) => state.instrument && select(state.instrument, interval),
+  });
   const alerts = createAlertFeed($('#alerts'), {
     onSelect: (instrument, interval) => select(instrument, servedIntervals().includes(interval) ? interval : state.interval),
     onlyToggle: $<HTMLInputElement>('#alerts-only'),
@@ -135,7 +140,6 @@ export function startDashboard(): void {
   });
   pipeline.clear('waiting for pipeline stats…');
   predictions.setBars([], state.interval);
-  setText(els.predMeta, 'no model yet');
 
   // --- problems banner ----------------------------------------------------------------------
 
@@ -280,7 +284,7 @@ export function startDashboard(): void {
     renderIntervals();
     picker.setSelected(instrument);
     alerts.setCurrent(instrument);
-    focus.setSubscription({ instruments: [instrument], intervals: [interval], channels: ['bars', 'windows'] });
+    focus.setSubscription({ instruments: [instrument], intervals: [interval], channels: ['bars', 'windows', 'predictions'] });
     void loadFocus(instrumentChanged);
   }
 
@@ -444,7 +448,7 @@ export function startDashboard(): void {
     await bars;
     historyLoaded();
     if (!current()) return;
-    await Promise.all([indicators(), markers(), volatility(), windows(), loadCompare()]);
+    await Promise.all([indicators(), markers(), volatility(), windows(), loadCompare(), predictions.load(instrument, interval)]);
   }
 
   /** The first candles on screen: the page's meaningful paint (measured by the budget bench). */
@@ -496,13 +500,21 @@ export function startDashboard(): void {
     for (const a of list) if (a.instrument === state.instrument && a.interval === state.interval) chart?.addAlert(a);
   }, nextFrame);
 
+  const predictionQueue = new Coalescer<string, Prediction>((list) => predictions.addLive(list), nextFrame);
+
   const statsQueue = new Coalescer<'stats', PipelineStats>((list) => {
     const s = list.at(-1);
     if (s) showStats(s);
   }, nextFrame);
 
   window.tickflow = {
-    counters: { bars: barQueue.counters, windows: windowQueue.counters, alerts: alertQueue.counters, stats: statsQueue.counters },
+    counters: {
+      bars: barQueue.counters,
+      windows: windowQueue.counters,
+      predictions: predictionQueue.counters,
+      alerts: alertQueue.counters,
+      stats: statsQueue.counters,
+    },
   };
 
   // --- indicator / volatility refresh after final bars --------------------------------------
@@ -676,6 +688,9 @@ export function startDashboard(): void {
       case 'window':
         windowQueue.push(msg.data.size, msg.data);
         return;
+      case 'prediction':
+        predictionQueue.push(`${msg.data.model}@${msg.data.start}`, msg.data);
+        return;
       case 'error':
         problem('ws', `Live updates: ${msg.error.message}`);
         return;
@@ -765,6 +780,7 @@ export function startDashboard(): void {
     chart?.setPalette(p);
     vol.setPalette(p);
     compare.setPalette(p);
+    predictions.setPalette(p);
     const other = theme === 'dark' ? 'light' : 'dark';
     els.theme.title = `switch to the ${other} theme`;
     els.theme.setAttribute('aria-label', `switch to the ${other} theme`);
