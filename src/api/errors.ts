@@ -55,7 +55,11 @@ export function mapError(error: unknown, request: FastifyRequest): MappedError {
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const mapped = mapError(error, request);
-  if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
+  // A 503 says what the operator must do (train a model, start the pipeline): the answer tells
+  // the client, so it is not a server fault to log with a stack.
+  if (mapped.status === 503)
+    request.log.warn({ code: mapped.body.error.code, reason: mapped.body.error.message }, 'request refused: unavailable');
+  else if (mapped.status >= 500) request.log.error({ err: error }, 'request failed');
   void reply.status(mapped.status).send(mapped.body);
 }
 
