@@ -1,6 +1,7 @@
+import { startTickflow, type TickflowServer } from './tickflow-process.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -29,30 +30,13 @@ const ARGS = [
   '--no-first-run',
 ];
 
-interface Server {
-  readonly url: string;
-  readonly port: number;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  stdout(): string;
-}
+type Server = TickflowServer;
 
-async function startServer(dataDir: string, port: number): Promise<Server> {
+function startServer(dataDir: string, port: number): Promise<Server> {
   // Short windows and alerts on 1s bars, so the KPI cards and alert markers fill within the test.
   const args = ['run', '--port', String(port), '--data-dir', dataDir, '--instruments', '5', '--rate', '500', '--log-level', 'warn'];
   args.push('--windows', '10s/2s,5m/1m', '--alert-intervals', '1s,1m');
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tickflow.js'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
-  const url = await Promise.race([
-    waitFor(() => /dashboard +(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1], 60_000, 'the tickflow run banner'),
-    exited.then((code) => {
-      throw new Error(`tickflow run exited (${code}):\n${out}`);
-    }),
-  ]);
-  return { url, port: Number(new URL(url).port), child, exited, stdout: () => out };
+  return startTickflow(args);
 }
 
 async function stopServer(s: Server): Promise<void> {

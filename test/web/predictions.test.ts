@@ -1,6 +1,7 @@
+import { startTickflow, type TickflowServer } from './tickflow-process.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
@@ -27,12 +28,7 @@ const OUT = join(ROOT, 'test-output');
 const SAMPLE = join(ROOT, 'samples', 'LTCUSDT-1m-2026-02-01.csv');
 const CLI = join(ROOT, 'bin', 'tickflow.js');
 
-interface Server {
-  readonly url: string;
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  stdout(): string;
-}
+type Server = TickflowServer;
 
 function replay(dataDir: string): void {
   const r = spawnSync(process.execPath, [CLI, 'replay', SAMPLE, '--data-dir', dataDir, '--intervals', '1m,5m,1h', '--log-level', 'warn'], {
@@ -43,22 +39,8 @@ function replay(dataDir: string): void {
   assert.match(r.stdout, /predictions\s+[\d,]+/);
 }
 
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('close', r));
-  const url = await Promise.race([
-    waitFor(() => /dashboard +(http:\/\/127\.0\.0\.1:\d+)\//.exec(out)?.[1], 60_000, 'the tickflow serve banner'),
-    exited.then((code) => {
-      throw new Error(`tickflow serve exited (${code}):\n${out}`);
-    }),
-  ]);
-  return { url, child, exited, stdout: () => out };
+function startServer(dataDir: string): Promise<Server> {
+  return startTickflow(['serve', '--port', '0', '--data-dir', dataDir, '--log-level', 'warn']);
 }
 
 /** The panel's state (data-* on #predictions) and the newest row of its latest-forecasts table. */
