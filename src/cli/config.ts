@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseBarSpec, parseBarSpecs, TickflowError, type BarSpec } from '../core/index.js';
 import { parseKafkaUrl } from '../log/index.js';
 import { isLiveSourceSpec, liveVenue, liveVenues, parseLiveSources } from '../sources/live/registry.js';
-import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_FACTORIES, resolveModels } from '../models/forecast-series.js';
+import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_NAMES, resolveModels } from '../models/model-names.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
 
 /**
@@ -303,9 +303,9 @@ export const OPTIONS: readonly OptionDef[] = [
     key: 'models',
     flag: '--models <list>',
     env: 'TICKFLOW_MODELS',
-    description: `forecasting models besides the baselines (${BASELINE_MODELS.join(', ')}, always on): ${Object.keys(MODEL_FACTORIES)
-      .filter((m) => !(BASELINE_MODELS as readonly string[]).includes(m))
-      .join(', ')}, or none`,
+    description: `forecasting models besides the baselines (${BASELINE_MODELS.join(', ')}, always on): ${MODEL_NAMES.filter(
+      (m) => !(BASELINE_MODELS as readonly string[]).includes(m),
+    ).join(', ')}, or none`,
     default: DEFAULT_MODELS.filter((m) => !(BASELINE_MODELS as readonly string[]).includes(m)).join(','),
     commands: [...PROCESSING, 'backtest'],
     parse: (raw) => {

@@ -9,7 +9,8 @@ import {
   type Prediction,
 } from '../core/index.js';
 import { Drift, SignPersistence, ZeroReturn } from './baselines.js';
-import { ForestModel } from './forest/index.js';
+import { ForestModel, type RetrainMode } from './forest/index.js';
+import { DEFAULT_MODELS, type ModelName } from './model-names.js';
 import type { ChampionChange, ChampionOptions } from './champion.js';
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureBar, type FeatureIndicators, type FeatureOptions } from './features.js';
 import { OnlineLogistic } from './logistic.js';
@@ -26,29 +27,25 @@ export interface ForecastSink {
   modelVersions: ModelVersion[];
 }
 
-/** The models a series can run, by the name the CLI's `--models` takes. */
-export const MODEL_FACTORIES: Readonly<Record<string, (dim: number) => OnlineModel>> = {
+/**
+ * The pipeline's forest: a 1,000-row window (a fit of ml-random-forest costs seconds and grows with
+ * the square of the window: bench/retrain.bench.ts), fitted on the worker thread, or inline where a
+ * run must be reproducible (backtests).
+ */
+export function forestModel(dim: number, mode: RetrainMode = 'worker'): ForestModel {
+  return new ForestModel({ dim, window: 1000, mode });
+}
+
+/** The models a series can run, by the name the CLI's `--models` takes (model-names.ts). */
+export const MODEL_FACTORIES: Readonly<Record<ModelName, (dim: number) => OnlineModel>> = {
   zero: () => new ZeroReturn(),
   drift: () => new Drift(),
   'sign-persistence': () => new SignPersistence(),
   rls: (dim) => new RecursiveLeastSquares({ dim, lambda: 0.999, ridge: 10 }),
   logistic: (dim) => new OnlineLogistic({ dim, learningRate: 0.05, l2: 1e-4 }),
-  // Opt-in: a fit of ml-random-forest costs seconds (bench/retrain.bench.ts), on the worker thread.
-  forest: (dim) => new ForestModel({ dim, window: 1000 }),
+  // opt-in (not in DEFAULT_MODELS)
+  forest: (dim) => forestModel(dim),
 };
-
-/** The baselines are always on: every other model is judged against them. */
-export const BASELINE_MODELS = ['zero', 'drift', 'sign-persistence'] as const;
-export const DEFAULT_MODELS = ['zero', 'drift', 'sign-persistence', 'rls', 'logistic'] as const;
-
-/** The model list to run: the baselines plus `names`, in a fixed order; CONFIG_INVALID for an unknown name. */
-export function resolveModels(names: readonly string[], factories = MODEL_FACTORIES): string[] {
-  const known = Object.keys(factories);
-  for (const n of names) {
-    if (!known.includes(n)) throw new TickflowError('CONFIG_INVALID', `unknown model '${n}' (known: ${known.join(', ')})`);
-  }
-  return known.filter((k) => (BASELINE_MODELS as readonly string[]).includes(k) || names.includes(k));
-}
 
 export interface ForecastSeriesOptions {
   readonly instrument: string;
@@ -149,7 +146,7 @@ export class ForecastSeries {
       }
       return;
     }
-    const factories = options.factories ?? MODEL_FACTORIES;
+    const factories: Readonly<Record<string, (dim: number) => OnlineModel>> = options.factories ?? MODEL_FACTORIES;
     const names = options.models ?? DEFAULT_MODELS;
     const warm = options.warm;
     const models = names.map((n) => {

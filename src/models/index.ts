@@ -52,10 +52,9 @@ export {
 export {
   ForecastSeries,
   MODEL_FACTORIES,
-  BASELINE_MODELS,
-  DEFAULT_MODELS,
-  resolveModels,
+  forestModel,
   type ForecastSeriesOptions,
   type WarmStart,
   type ForecastSink,
 } from './forecast-series.js';
+export { MODEL_NAMES, BASELINE_MODELS, DEFAULT_MODELS, resolveModels, type ModelName } from './model-names.js';

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseBarSpec, TickflowError, type BarSpec } from '../../core/index.js';
-import { ForestModel, MODEL_FACTORIES, type ForecastSeries } from '../../models/index.js';
+import { forestModel, MODEL_FACTORIES, type ForecastSeries } from '../../models/index.js';
 import {
   StepRecorder,
   chartFileName,
@@ -125,7 +125,7 @@ export async function backtest(files: readonly string[], cfg: Config, opts: Back
       versionEvery: 2 ** 31,
       onSeries: (s) => series.push(s),
       // a retrained model fits inline here, at fixed labels: a backtest must be reproducible
-      factories: { ...MODEL_FACTORIES, forest: (dim) => new ForestModel({ dim, window: 1000, mode: 'sync' }) },
+      factories: { ...MODEL_FACTORIES, forest: (dim) => forestModel(dim, 'sync') },
     }),
   });
   const out = new ProcessorOutputs();
