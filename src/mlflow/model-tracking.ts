@@ -14,8 +14,6 @@ function flatMetrics(cumulative: MetricSetRecord, rolling: MetricSetRecord): Rec
   return out;
 }
 
-const seriesModel = (r: { instrument: string; interval: string; model: string }): string => `${r.instrument} ${r.interval} ${r.model}`;
-
 /** A registry entry as the tracker takes it. */
 export function trackedVersion(v: ModelVersion): TrackedModelVersion {
   return {
@@ -46,14 +44,12 @@ export function trackedVersion(v: ModelVersion): TrackedModelVersion {
  * Never throws or waits: the tracker queues and retries in the background.
  */
 export class MlflowModelTracking {
-  private readonly runs = new Map<string, string>();
-
   constructor(readonly tracker: MlflowTracker) {}
 
   record(versions: readonly ModelVersion[], metrics: readonly ModelMetrics[]): void {
-    for (const v of versions) this.runs.set(seriesModel(v), this.tracker.logModelVersion(trackedVersion(v)));
+    for (const v of versions) this.tracker.logModelVersion(trackedVersion(v));
     for (const m of metrics) {
-      const key = this.runs.get(seriesModel(m));
+      const key = this.tracker.openRunOf(m);
       if (key !== undefined) this.tracker.logMetrics(key, flatMetrics(m.cumulative, m.rolling), m.updates, m.time);
     }
   }

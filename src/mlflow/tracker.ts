@@ -201,6 +201,11 @@ export class MlflowTracker {
     this.#push(`end ${key}`, (signal) => this.#endRunNow(key, status, signal));
   }
 
+  /** The key of a model's open run (its newest logged version's), for logMetrics; undefined before its first version. */
+  openRunOf(model: { instrument: string; interval: string; model: string }): string | undefined {
+    return this.#openRuns.get(seriesModelKey(model));
+  }
+
   /** The run behind a key once it was created (undefined before, or when it failed). */
   runOf(key: string): { runId: string; artifactUri: string | undefined } | undefined {
     return this.#runs.get(key);

@@ -177,6 +177,20 @@ test('MLflow down (a closed port): no throw, failures counted, flush resolves', 
   assert.equal(tr.runOf(key), undefined);
 });
 
+test("openRunOf: a model's newest logged version is its open run until that run ends", async (t) => {
+  const port = await freePort();
+  const tr = tracker(t, { maxAttempts: 1 }, `http://127.0.0.1:${port}`);
+  const model = { instrument: V.instrument, interval: V.interval, model: V.model };
+  assert.equal(tr.openRunOf(model), undefined);
+  tr.logModelVersion(V);
+  const v2 = tr.logModelVersion({ ...V, version: 2 });
+  assert.equal(tr.openRunOf(model), v2);
+  assert.equal(tr.openRunOf({ ...model, model: 'logistic' }), undefined);
+  tr.endRun(v2);
+  assert.equal(tr.openRunOf(model), undefined);
+  await tr.flush(10_000);
+});
+
 test('flush and close keep their deadlines while MLflow is down, and log a throttled warning', async () => {
   const port = await freePort();
   const lines: { level: number; msg: string }[] = [];
