@@ -127,6 +127,21 @@ function compareIntervals(a: string, b: string): number {
   return ka - kb || va - vb || na.localeCompare(nb);
 }
 
+/** Rows of the model tables, optionally of one instrument and / or interval. */
+function modelListWhere(q: ModelListQuery, p: SqlParams): string[] {
+  const where: string[] = [];
+  if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
+  if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
+  return where;
+}
+
+/** Rows of one model of one series, their `time` in [from, to). */
+function modelSeriesWhere(q: ModelSeriesQuery, p: SqlParams): string[] {
+  const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
+  timeRange(where, p, 'time', q.from, q.to);
+  return where;
+}
+
 export class Queries {
   constructor(
     private readonly run: RunRows,
@@ -329,9 +344,7 @@ export class Queries {
   /** The newest metrics record of each model, with its registry counts. */
   async models(q: ModelListQuery): Promise<ModelSummary[]> {
     const p = new SqlParams();
-    const where: string[] = [];
-    if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
-    if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
+    const where = modelListWhere(q, p);
     const w = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
     const rows = await this.run(
       `WITH latest AS (SELECT ${MODEL_METRICS_COLUMNS} FROM model_metrics${w} ` +
@@ -370,8 +383,7 @@ export class Queries {
 
   modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
     const p = new SqlParams();
-    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
-    timeRange(where, p, 'time', q.from, q.to);
+    const where = modelSeriesWhere(q, p);
     return this.page(
       {
         from: 'model_metrics',
@@ -390,8 +402,7 @@ export class Queries {
 
   modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
     const p = new SqlParams();
-    const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
-    timeRange(where, p, 'time', q.from, q.to);
+    const where = modelSeriesWhere(q, p);
     return this.page(
       {
         from: 'model_versions',
@@ -411,9 +422,7 @@ export class Queries {
   /** The newest version of every model (of one instrument / interval when given), with its state: what a warm start reloads. */
   async latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
     const p = new SqlParams();
-    const where: string[] = [];
-    if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
-    if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
+    const where = modelListWhere(q, p);
     const rows = await this.run(
       `SELECT ${MODEL_VERSION_COLUMNS}, state FROM model_versions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
         `QUALIFY row_number() OVER (PARTITION BY instrument, interval, model ORDER BY version DESC) = 1 ORDER BY instrument, interval, model`,
