@@ -560,7 +560,7 @@ export function createPredictionsPanel(
     else if (closedBars !== null && closedBars.interval === interval && closedBars.n < WARMUP_BARS) {
       const left = WARMUP_BARS - closedBars.n;
       const ms = intervalMs(interval);
-      progress = ` This series has ${fmtInt(closedBars.n)} closed ${interval} bars: about ${left} to go${ms ? ` (${fmtDuration(left * ms)})` : ''}.`;
+      progress = ` This series has ${fmtInt(closedBars.n)} closed ${interval} bar${closedBars.n === 1 ? '' : 's'}: about ${left} to go${ms ? ` (${fmtDuration(left * ms)})` : ''}.`;
     }
     warmup.replaceChildren(
       `Forecasts start once a series has about ${WARMUP_BARS} closed bars (the features’ warm-up), at the forecast intervals: ${DEFAULT_FORECAST_INTERVALS.join(', ')} by default (`,
