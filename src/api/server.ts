@@ -10,13 +10,18 @@ import type { Logger } from 'pino';
 import { isTickflowError, parseBarSpec, TickflowError } from '../core/index.js';
 import type { Store } from '../store/store.js';
 import type { ApiContext, ApiServer, ModelControl } from './context.js';
-import { corsOnRequest } from './cors.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { corsHook, type CorsOrigins } from './cors.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
 import { InstrumentCatalog } from './instrument-catalog.js';
 import type { LiveFeed } from './live-feed.js';
 import { httpRequestDuration } from './metrics.js';
+import { toOpenApi30 } from './openapi-document.js';
 import { exportPipelineStats } from './pipeline-metrics.js';
 import { resolveInterval, servedIntervals } from './params.js';
+import { DEFAULT_MAX_RANGE_MS, enforceRangeLimit } from './query-limits.js';
+import { DEFAULT_RATE_LIMIT, registerRateLimit, type RateLimitOptions } from './rate-limit.js';
+import { changesState, checkExposure, requireApiKey, ROUTE_SECURITY, SECURITY_SCHEMES, type ApiKey } from './security.js';
+import { registerSecurityHeaders } from './security-headers.js';
 import { registerAlertRoutes } from './routes/alerts.js';
 import { registerBarRoutes } from './routes/bars.js';
 import { registerCompatRoutes } from './routes/compat.js';
@@ -55,7 +60,54 @@ export interface ApiDeps {
         readonly heartbeatMs?: number;
       }
     | undefined;
+  /** Who may call what, and how much (docs/SECURITY.md); absent: the defaults below. */
+  readonly security?: ApiSecurityOptions | undefined;
 }
+
+export interface ApiTimeouts {
+  /** Receiving a whole request (headers and body): a client that trickles bytes is cut off. */
+  readonly requestMs: number;
+  /** Routing to the reply sent: a slow store query answers 503 TIMEOUT instead of hanging. */
+  readonly handlerMs: number;
+  /** A socket with no traffic either way (a client that stopped reading); WebSockets are exempt. */
+  readonly connectionMs: number;
+  /** An idle keep-alive connection; longer than the 60 s idle timeout of common load balancers. */
+  readonly keepAliveMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: ApiTimeouts = { requestMs: 30_000, handlerMs: 30_000, connectionMs: 120_000, keepAliveMs: 72_000 };
+
+export interface ApiSecurityOptions {
+  /**
+   * The address the server will listen on. Beyond loopback an API key is required: creating the
+   * server fails without one.
+   */
+  readonly host?: string | undefined;
+  /** When set, every state-changing route needs it, whatever the address. */
+  readonly apiKey?: ApiKey | undefined;
+  /** Pages that may call the API from other origins (cors.ts); default `*`. */
+  readonly corsOrigins?: CorsOrigins | undefined;
+  /** Per client address; default DEFAULT_RATE_LIMIT; `max: 0` turns it off. */
+  readonly rateLimit?: RateLimitOptions | undefined;
+  /** Proxies whose X-Forwarded-For is believed (addresses, CIDRs, `loopback`); default none. */
+  readonly trustProxy?: readonly string[] | undefined;
+  /** Longest from..to one request may ask for, ms; 0: no limit. Default DEFAULT_MAX_RANGE_MS. */
+  readonly maxRangeMs?: number | undefined;
+  readonly timeouts?: Partial<ApiTimeouts> | undefined;
+}
+
+/**
+ * Log paths that could carry the API key. The server never logs request headers itself; this
+ * keeps a future `req` serializer or a debugging `log.info({ headers })` from printing one.
+ */
+const REDACT = [
+  'req.headers.authorization',
+  'req.headers["x-api-key"]',
+  'headers.authorization',
+  'headers["x-api-key"]',
+  'apiKey',
+  '*.apiKey',
+];
 
 const DESCRIPTION = [
   'tickflow turns exchange trades into OHLCV bars, indicators, volatility and anomaly alerts in real time.',
@@ -79,17 +131,32 @@ const TAGS = [
 /** Builds the API server (not listening). Routes can still be added before `ready()`/`listen()`. */
 export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   const intervals = canonicalIntervals(deps.intervals);
+  const security = deps.security ?? {};
+  checkExposure(security.host ?? '127.0.0.1', security.apiKey);
+  const timeouts = { ...DEFAULT_TIMEOUTS, ...security.timeouts };
+  const trustProxy = security.trustProxy ?? [];
   const options = {
     // Unknown query parameters are reported (native routes say additionalProperties: false)
     // instead of silently dropped, so a typo like `limt=5` does not go unnoticed.
     ajv: { customOptions: { removeAdditional: false } },
-    // Answers are small JSON; nothing here accepts a body.
+    // Answers are small JSON; only the seed API's POSTs take a body (/batch_predict raises its own limit).
     bodyLimit: 64 * 1024,
+    requestTimeout: timeouts.requestMs,
+    handlerTimeout: timeouts.handlerMs,
+    connectionTimeout: timeouts.connectionMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    trustProxy: trustProxy.length > 0 ? [...trustProxy] : false,
     // One line per request at info would drown the pipeline's own logs; they go to debug below.
     logController: new LogController({ disableRequestLogging: true }),
-  } as const;
+    // Model ids in paths are documented up to 200 characters (600 percent-encoded); the router's default is 100.
+    routerOptions: { maxParamLength: 1024 },
+    // Requests refused before routing get the API's error body too (errors.ts).
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
+  };
+  const logger = deps.logger ? deps.logger.child({}, { redact: { paths: REDACT, censor: '[redacted]' } }) : undefined;
   const app: ApiServer = (
-    deps.logger ? Fastify({ ...options, loggerInstance: deps.logger as FastifyBaseLogger }) : Fastify({ ...options, logger: false })
+    logger ? Fastify({ ...options, loggerInstance: logger as FastifyBaseLogger }) : Fastify({ ...options, logger: false })
   ).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onResponse', async (req, reply) => {
@@ -122,8 +189,6 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
   }
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
-  app.addHook('onRequest', corsOnRequest);
   app.addHook('onResponse', (request, reply, done) => {
     httpRequestDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? '(unmatched)', status_code: reply.statusCode },
@@ -132,14 +197,41 @@ export async function createApiServer(deps: ApiDeps): Promise<ApiServer> {
     done();
   });
 
+  const staticRoot = deps.staticDir === undefined ? undefined : resolve(deps.staticDir);
+  const serveStatic = staticRoot !== undefined && existsSync(staticRoot) && statSync(staticRoot).isDirectory();
+
+  // Helmet's hook first, so that every answer (a refused preflight, a 401) carries its headers.
+  await registerSecurityHeaders(app, serveStatic ? staticRoot : undefined);
+  app.addHook('onRequest', corsHook(security.corsOrigins ?? '*'));
+  // Both before any route: each adds its checks to the routes declared after it.
+  const limited = await registerRateLimit(app, security.rateLimit ?? DEFAULT_RATE_LIMIT);
+  // 404s count too, or probing for routes would be free.
+  if (limited) app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler);
+  else app.setNotFoundHandler(notFoundHandler);
+  const apiKey = security.apiKey;
+  if (apiKey !== undefined) {
+    const guard = requireApiKey(apiKey);
+    app.addHook('onRoute', (route) => {
+      if (!changesState(route.method, route.url)) return;
+      // Documented only where enforced, so the OpenAPI document describes this server.
+      route.schema = { ...route.schema, security: ROUTE_SECURITY };
+      const before = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+      route.onRequest = [...before, guard];
+    });
+  }
+  enforceRangeLimit(app, security.maxRangeMs ?? DEFAULT_MAX_RANGE_MS);
+
   await app.register(fastifySwagger, {
-    openapi: { openapi: '3.0.3', info: { title: 'tickflow', version: deps.version, description: DESCRIPTION }, tags: TAGS },
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'tickflow', version: deps.version, description: DESCRIPTION },
+      tags: TAGS,
+      components: { securitySchemes: SECURITY_SCHEMES },
+    },
+    transformObject: (d) => ('openapiObject' in d ? toOpenApi30(d.openapiObject) : d.swaggerObject),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-
-  const staticRoot = deps.staticDir === undefined ? undefined : resolve(deps.staticDir);
-  const serveStatic = staticRoot !== undefined && existsSync(staticRoot) && statSync(staticRoot).isDirectory();
 
   registerSystemRoutes(app, ctx, { index: !serveStatic });
   registerInstrumentRoutes(app, ctx);
@@ -182,7 +274,7 @@ export interface RunningApiServer {
 
 /** Creates the server and listens; `port: 0` picks a free port (see `url`). */
 export async function startApiServer(deps: ApiDeps & { readonly host: string; readonly port: number }): Promise<RunningApiServer> {
-  const app = await createApiServer(deps);
+  const app = await createApiServer({ ...deps, security: { ...deps.security, host: deps.host } });
   await app.listen({ host: deps.host, port: deps.port });
   const addr = app.server.address();
   const url =

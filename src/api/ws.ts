@@ -338,7 +338,12 @@ function queryToMessage(q: WsQuery): unknown {
 }
 
 export const WsQuerySchema = Type.Object({
-  instruments: Type.Optional(Type.String({ maxLength: 20_000, description: 'comma-separated instrument ids, or *' })),
+  // 8000, not more: with the other two lists the URL must stay under Node's 16 KiB header limit,
+  // beyond which the request is refused (431) before it reaches this route. Longer lists: send
+  // them in a subscribe message (up to 64 KiB).
+  instruments: Type.Optional(
+    Type.String({ maxLength: 8000, description: 'comma-separated instrument ids, or *; longer lists: a subscribe message' }),
+  ),
   intervals: Type.Optional(Type.String({ maxLength: 1000, description: 'comma-separated intervals (filters bars), or *' })),
   channels: Type.Optional(Type.String({ maxLength: 100, description: 'comma-separated: bars, alerts, stats, windows, predictions, or *' })),
 });

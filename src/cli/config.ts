@@ -4,6 +4,9 @@ import { parseKafkaUrl } from '../log/index.js';
 import { isLiveSourceSpec, liveVenue, liveVenues, parseLiveSources } from '../sources/live/registry.js';
 import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_NAMES, resolveModels } from '../models/model-names.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
+// Direct imports, not api/index.js: these two load no Fastify, so `--help` stays fast.
+import { parseCorsOrigins, type CorsOrigins } from '../api/cors.js';
+import { checkExposure, loadApiKey, parseTrustProxy, type ApiKey } from '../api/security.js';
 
 /**
  * One table of settings. Each can come from a flag, an environment variable or a JSON
@@ -43,6 +46,13 @@ export interface Config {
   group: string;
   logLevel: string;
   dbMemory: string;
+  apiKeyFile: string;
+  corsOrigins: CorsOrigins;
+  rateLimit: number;
+  trustProxy: string[];
+  maxRange: number;
+  /** From apiKeyFile or TICKFLOW_API_KEY (run, serve); prints as [redacted]. */
+  apiKey: ApiKey | undefined;
 }
 
 /** `sim`, `replay`, or live venues as `venue:SYMBOL,SYMBOL` specs (validated). */
@@ -231,6 +241,53 @@ export const OPTIONS: readonly OptionDef[] = [
     default: '8080',
     commands: ['run', 'serve'],
     parse: int(0, 65535),
+  },
+  // API protection (docs/SECURITY.md). The key itself has no flag: argv is visible to every user.
+  {
+    key: 'apiKeyFile',
+    flag: '--api-key-file <file>',
+    env: 'TICKFLOW_API_KEY_FILE',
+    description:
+      'file holding the API key that POST /model/reload and /api/models/{id}/promote then require (or the key in env TICKFLOW_API_KEY); needed when --host is not loopback',
+    default: '',
+    commands: ['run', 'serve'],
+    parse: (raw) => raw.trim(),
+  },
+  {
+    key: 'corsOrigins',
+    flag: '--cors-origins <list>',
+    env: 'TICKFLOW_CORS_ORIGINS',
+    description: 'web pages allowed to call the API from another origin: * (any may read), none, or origins like https://dash.example.com',
+    default: '*',
+    commands: ['run', 'serve'],
+    parse: parseCorsOrigins,
+  },
+  {
+    key: 'rateLimit',
+    flag: '--rate-limit <n>',
+    env: 'TICKFLOW_RATE_LIMIT',
+    description: 'API requests per minute per client address (loopback clients, /health, /ready, /metrics exempt; 0 = off)',
+    default: '600',
+    commands: ['run', 'serve'],
+    parse: int(0, 10_000_000),
+  },
+  {
+    key: 'trustProxy',
+    flag: '--trust-proxy <list>',
+    env: 'TICKFLOW_TRUST_PROXY',
+    description: 'reverse proxies whose X-Forwarded-For names the client: addresses, CIDRs or loopback',
+    default: '',
+    commands: ['run', 'serve'],
+    parse: parseTrustProxy,
+  },
+  {
+    key: 'maxRange',
+    flag: '--max-range <duration>',
+    env: 'TICKFLOW_MAX_RANGE',
+    description: 'longest from..to one API request may ask for (0 = no limit)',
+    default: '366d',
+    commands: ['run', 'serve'],
+    parse: (raw) => (raw.trim() === '0' ? 0 : durationMs(raw)),
   },
   {
     key: 'intervals',
@@ -601,6 +658,11 @@ export function resolveConfig(
   if (cfg.replay.length > 0) {
     if (isLive(cfg.source)) throw new TickflowError('CONFIG_INVALID', '--replay and live --source sources cannot be combined; pick one');
     cfg.source = 'replay';
+  }
+  if (command === 'run' || command === 'serve') {
+    // Refused here, before a store or a log is opened: a server others can reach needs a key.
+    cfg.apiKey = loadApiKey(cfg.apiKeyFile, env['TICKFLOW_API_KEY']);
+    checkExposure(cfg.host, cfg.apiKey);
   }
   return cfg;
 }

@@ -194,6 +194,7 @@ export function buildProgram(): Command {
         version: VERSION,
         intervals: cfg.intervals.map((s) => s.name),
         seedModelPath: seedModelPath(cfg.dataDir),
+        security: (await import('./api-security.js')).apiSecurity(cfg),
       });
       const url = await app.listen({ host: cfg.host, port: cfg.port });
       process.stdout.write(

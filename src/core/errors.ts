@@ -9,11 +9,16 @@ export const ErrorCodes = {
   // API input
   BAD_REQUEST: { status: 400, retry: false },
   NOT_FOUND: { status: 404, retry: false },
+  METHOD_NOT_ALLOWED: { status: 405, retry: false },
   UNKNOWN_INSTRUMENT: { status: 404, retry: false },
   UNKNOWN_INTERVAL: { status: 400, retry: false },
   INVALID_CURSOR: { status: 400, retry: false },
   CONFLICT: { status: 409, retry: false },
   FORBIDDEN: { status: 403, retry: false },
+  // API protection (src/api/security.ts): no or a wrong API key, too many requests, too slow
+  UNAUTHORIZED: { status: 401, retry: false },
+  RATE_LIMITED: { status: 429, retry: true },
+  TIMEOUT: { status: 503, retry: true },
   // input records (reject reasons)
   MALFORMED: { status: 422, retry: false },
   WRONG_COLUMN_COUNT: { status: 422, retry: false },

@@ -162,14 +162,18 @@ describe('server', () => {
     }
   });
 
-  it('unknown routes and methods: 404 NOT_FOUND in the error shape', async () => {
+  it('unknown routes: 404 NOT_FOUND; a method a route lacks: 405 METHOD_NOT_ALLOWED with Allow (fuzz-regressions.test.ts)', async () => {
     const h = await harness();
     try {
-      for (const req of [{ url: '/api/nope' }, { url: '/api/bars', method: 'POST' as const }, { url: '/definitely/not/here?x=1' }]) {
+      for (const req of [{ url: '/api/nope' }, { url: '/api/nope', method: 'POST' as const }, { url: '/definitely/not/here?x=1' }]) {
         const r = await h.app.inject(req);
         assert.equal(r.statusCode, 404);
         assert.match(assertErrorBody(r.json(), 'NOT_FOUND').error.message, /no route/);
       }
+      const post = await h.app.inject({ url: '/api/bars', method: 'POST' });
+      assert.equal(post.statusCode, 405);
+      assert.equal(post.headers['allow'], 'GET, HEAD, OPTIONS');
+      assertErrorBody(post.json(), 'METHOD_NOT_ALLOWED');
     } finally {
       await h.app.close();
     }

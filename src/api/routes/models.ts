@@ -33,9 +33,11 @@ const ModelSummarySchema = Type.Object({
 
 const ModelVersionInfoSchema = Type.Omit(ModelVersionSchema, ['state']);
 
-const PredictionWithOutcomeSchema = Type.Intersect([
-  PredictionSchema,
-  Type.Object({
+// One object, not an allOf of the record and `outcome`: PredictionSchema forbids additional
+// properties, so as a member of allOf it would refuse the `outcome` every answer carries.
+const PredictionWithOutcomeSchema = Type.Object(
+  {
+    ...PredictionSchema.properties,
     outcome: Type.Union(
       [
         Type.Object({
@@ -48,8 +50,9 @@ const PredictionWithOutcomeSchema = Type.Intersect([
       ],
       { description: 'null until the next bar of the series is stored' },
     ),
-  }),
-]);
+  },
+  { additionalProperties: false },
+);
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 5, maxLength: 200, description: 'model id from /api/models (URL-encoded)' }) });
 

@@ -8,6 +8,7 @@ import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
 import { openDuckDbStore } from '../../store/index.js';
 import { Processor } from '../../stream/index.js';
+import { apiSecurity } from '../api-security.js';
 import { isLive, type Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
@@ -138,6 +139,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     version: VERSION,
     intervals: cfg.intervals.map((s) => s.name),
     seedModelPath: seedModelPath(cfg.dataDir),
+    security: apiSecurity(cfg),
   });
   const address = await app.listen({ host: cfg.host, port: cfg.port });
 

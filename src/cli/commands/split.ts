@@ -7,6 +7,7 @@ import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
 import { openDuckDbStore } from '../../store/index.js';
+import { apiSecurity } from '../api-security.js';
 import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
 import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
@@ -170,6 +171,7 @@ export async function servePart(
     version: VERSION,
     intervals: cfg.intervals.map((s) => s.name),
     seedModelPath: seedModelPath(cfg.dataDir),
+    security: apiSecurity(cfg),
   });
   const url = await app.listen({ host: cfg.host, port: cfg.port });
   const abort = new AbortController();

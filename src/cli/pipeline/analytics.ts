@@ -1,4 +1,4 @@
-import type { Bar, ModelVersion } from '../../core/index.js';
+import { TickflowError, type Bar, type ModelVersion } from '../../core/index.js';
 import { ForecastSeries, type ForecastSeriesOptions, type WarmStart } from '../../models/index.js';
 import { AlertEngine } from '../../stream/alerts/index.js';
 import { IndicatorEngine } from '../../stream/indicators/index.js';
@@ -46,6 +46,7 @@ class BarAnalyticsImpl implements BarAnalytics {
   private lastStart = NaN;
 
   constructor(
+    private readonly series: string,
     private readonly indicators: IndicatorEngine,
     private readonly alerts: AlertEngine | null,
     private readonly forecast: ForecastSeries | null,
@@ -66,7 +67,10 @@ class BarAnalyticsImpl implements BarAnalytics {
   }
 
   promote(model: string, out: ProcessorOutputs): unknown {
-    if (!this.forecast) return null;
+    // Not "already champion" (200, changed: false): nothing forecasts this series to promote in.
+    if (!this.forecast) {
+      throw new TickflowError('NOT_FOUND', `${this.series} has no forecasting models; --forecast-intervals names the intervals that have`);
+    }
     return this.forecast.promote(model, Number.isNaN(this.lastStart) ? Date.now() : this.lastStart, out);
   }
 
@@ -115,6 +119,6 @@ export function analyticsFactory(alertIntervals: readonly string[], forecast?: F
       }
       forecast.onSeries?.(fs);
     }
-    return new BarAnalyticsImpl(indicators, alerts, fs);
+    return new BarAnalyticsImpl(`${instrument} ${interval}`, indicators, alerts, fs);
   };
 }

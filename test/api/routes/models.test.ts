@@ -6,6 +6,7 @@ import { FakeStore } from '../fake-store.js';
 import { IndicatorEngine } from '../../../src/stream/index.js';
 import { barSeries, T0 } from '../fixtures.js';
 import { assertErrorBody, assertMatches, BTC, harness, type Harness } from '../harness.js';
+import { assertConformsToDocument, openApiDocument } from '../openapi-conformance.js';
 
 /** The seeded store plus what a forecaster writes over its BTC 1m bars (short warm-up, frequent records). */
 function storeWithModels() {
@@ -132,6 +133,14 @@ describe('model routes: /api/models, /api/predictions, promote', () => {
     const bad = await h.app.inject(`/api/predictions?instrument=${BTC}&model=rls;drop`);
     assert.equal(bad.statusCode, 400);
     assertErrorBody(bad.json(), 'BAD_REQUEST');
+  });
+
+  it('/api/predictions: each forecast with its outcome matches the documented item schema (found by Schemathesis: allOf of the record, which forbids extra properties, and `outcome`)', async () => {
+    const doc = await openApiDocument(h.app);
+    const r = await h.app.inject(`/api/predictions?instrument=${BTC}&interval=1m&limit=3`);
+    assert.equal(r.statusCode, 200, r.body);
+    assert.ok(r.json().predictions.length === 3 && r.json().predictions[0].outcome !== null);
+    assertConformsToDocument(doc, 'GET', '/api/predictions', 200, r.json());
   });
 
   it('promote: 200 with whether it changed; 409 for a quarantined model; 503 without forecasters', async () => {
