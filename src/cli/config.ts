@@ -53,6 +53,9 @@ export interface Config {
   maxRange: number;
   /** From apiKeyFile or TICKFLOW_API_KEY (run, serve); prints as [redacted]. */
   apiKey: ApiKey | undefined;
+  metricsHost: string;
+  /** null: no probe server (`off`). */
+  metricsPort: number | null;
 }
 
 /** `sim`, `replay`, or live venues as `venue:SYMBOL,SYMBOL` specs (validated). */
@@ -557,6 +560,30 @@ export const OPTIONS: readonly OptionDef[] = [
     default: { run: '256MB', replay: '512MB', serve: '256MB', bars: '256MB' },
     commands: ['run', 'replay', 'serve', 'bars'],
     parse: byteSize,
+  },
+  {
+    key: 'metricsHost',
+    flag: '--metrics-host <host>',
+    env: 'TICKFLOW_METRICS_HOST',
+    description: 'ingest, process: listen address of the /metrics, /health and /ready port',
+    default: '127.0.0.1',
+    commands: ['ingest', 'process'],
+    parse: nonEmpty,
+  },
+  {
+    key: 'metricsPort',
+    flag: '--metrics-port <port>',
+    env: 'TICKFLOW_METRICS_PORT',
+    description:
+      'ingest, process: port of /metrics, /health and /ready (0 = any free port, printed at start, so several on one host do not collide; off = none)',
+    default: '0',
+    commands: ['ingest', 'process'],
+    parse: (raw) => {
+      if (raw.trim() === 'off') return null;
+      const n = Number(raw);
+      if (raw.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535) throw new Error('must be off or a port from 0 to 65535');
+      return n;
+    },
   },
   {
     key: 'logLevel',

@@ -130,7 +130,10 @@ export function buildProgram(): Command {
     try {
       const cfg = resolveConfig('ingest', givenFlags(cmd, 'ingest'));
       logger = createLogger({ level: cfg.logLevel });
+      const probes = await (await import('./commands/probes.js')).startProbes(cfg, 'ingest', logger);
+      process.stdout.write(probesLine('ingest', probes.url));
       const part = await (await import('./commands/split.js')).ingest(cfg, logger);
+      probes.watch(part);
       const what = isLive(cfg.source)
         ? `live feeds ${cfg.source.join(' ')}`
         : cfg.source === 'sim'
@@ -153,7 +156,10 @@ export function buildProgram(): Command {
     try {
       const cfg = resolveConfig('process', givenFlags(cmd, 'process'));
       logger = createLogger({ level: cfg.logLevel });
+      const probes = await (await import('./commands/probes.js')).startProbes(cfg, 'process', logger);
+      process.stdout.write(probesLine('process', probes.url));
       const part = await (await import('./commands/split.js')).processPart(cfg, logger);
+      probes.watch(part);
       process.stdout.write(
         `tickflow ${VERSION} process: group ${cfg.group} on ${cfg.log}, bars ${cfg.intervals.map((i) => i.name).join(',')}\n`,
       );
@@ -351,6 +357,15 @@ export function buildProgram(): Command {
     });
 
   return program;
+}
+
+/**
+ * Where the /metrics, /health and /ready port listens (`--metrics-port`; empty when off). Printed
+ * before the part starts: with port 0 this line is the only way to learn the port, and a process
+ * still waiting for its brokers is already probed.
+ */
+function probesLine(role: string, url: string | undefined): string {
+  return url === undefined ? '' : `tickflow ${VERSION} ${role}: metrics ${url}/metrics, liveness ${url}/health, readiness ${url}/ready\n`;
 }
 
 /** Waits for a split part to end by itself (a finished ingest) or on SIGINT/SIGTERM (twice forces). */

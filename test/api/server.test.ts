@@ -13,6 +13,7 @@ import { assertErrorBody, assertMatches, BTC, harness } from './harness.js';
 const ROUTES = [
   '/',
   '/health',
+  '/ready',
   '/metrics',
   '/openapi.json',
   '/api/instruments',

@@ -3,10 +3,24 @@ import Type from 'typebox';
 import type { ApiContext, ApiServer } from '../context.js';
 import { errorResponses } from '../errors.js';
 import { metrics } from '../metrics.js';
+import { exportModelScores } from '../pipeline-metrics.js';
+import { checkReadiness } from '../readiness.js';
 import { HealthSchema, IndexSchema, type Health } from '../schemas.js';
 
 const HEALTH_STORE_TIMEOUT_MS = 2000;
 const NoQuery = Type.Object({}, { additionalProperties: false });
+
+const ReadySchema = Type.Object({
+  status: Type.Enum(['ok', 'error']),
+  checks: Type.Array(
+    Type.Object({
+      name: Type.String({ description: 'the dependency: store, log (Kafka or the embedded log)' }),
+      status: Type.Enum(['ok', 'error']),
+      message: Type.Optional(Type.String({ description: 'why it failed' })),
+      ms: Type.Number({ description: 'how long the check took' }),
+    }),
+  ),
+});
 
 export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: { index: boolean }): void {
   app.get(
@@ -37,6 +51,28 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
   );
 
   app.get(
+    '/ready',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['system'],
+        summary: "readiness: the process's dependencies (store; the log when the process runs a pipeline) answer; 503 when one does not",
+        querystring: NoQuery,
+        response: { 200: ReadySchema, 503: ReadySchema, ...errorResponses },
+      },
+    },
+    async (_request, reply) => {
+      const r = await checkReadiness([{ name: 'store', check: async () => void (await ctx.store.counts()) }]);
+      return reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ok' : 'error', checks: [...r.checks] });
+    },
+  );
+
+  // The forecasting models' scores on /metrics come from the store this server reads (run:
+  // the pipeline's; serve: the one it writes or reads), refreshed in the background.
+  const scores = exportModelScores({ models: () => ctx.store.models({}) });
+  app.addHook('onClose', async () => scores.unset());
+
+  app.get(
     '/metrics',
     {
       logLevel: 'warn',
@@ -44,7 +80,11 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
         tags: ['system'],
         summary: 'Prometheus metrics (text exposition format)',
         querystring: NoQuery,
-        response: { 200: Type.String({ description: 'Prometheus text format 0.0.4' }), ...errorResponses },
+        // Documented as text, not JSON: a bare string schema would be rendered as application/json.
+        response: {
+          200: { description: 'Prometheus text format 0.0.4', content: { 'text/plain': { schema: Type.String() } } },
+          ...errorResponses,
+        },
       },
     },
     async (_request, reply) => {
@@ -84,6 +124,7 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
         docs: '/docs',
         openapi: '/openapi.json',
         health: '/health',
+        ready: '/ready',
         metrics: '/metrics',
         instruments: '/api/instruments',
         bars: '/api/bars?instrument=<id>&interval=1m',

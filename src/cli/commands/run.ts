@@ -14,6 +14,8 @@ import { checkpointId } from '../pipeline/checkpoint-id.js';
 import { IngestStage } from '../pipeline/ingest-stage.js';
 import { liveSourceOf } from '../pipeline/live-source-of.js';
 import { LiveHub } from '../pipeline/live-hub.js';
+import { observeLog } from '../pipeline/observed-log.js';
+import { observeStoreCommits } from '../pipeline/observed-store.js';
 import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { warmStarts } from '../pipeline/analytics.js';
 import { closeSharedRetrainer } from '../../models/index.js';
@@ -41,7 +43,9 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   if (replaying && cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
   const format = checkFormat(cfg.format);
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
-  const log = new MemoryLog({ capacity: 64 });
+  observeStoreCommits(store);
+  // counted and exported for /metrics, checked by /ready, until it is closed
+  const log = observeLog(new MemoryLog({ capacity: 64 }));
   // A replay resumes its forecasters from its checkpoint; a simulated or live run starts afresh,
   // so its models warm-start from the registry's newest versions (scores start over).
   const warm = replaying || cfg.forecastIntervals.length === 0 ? undefined : warmStarts(await store.latestModelVersions({}));

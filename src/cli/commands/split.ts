@@ -10,6 +10,8 @@ import { openDuckDbStore } from '../../store/index.js';
 import { apiSecurity } from '../api-security.js';
 import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
+import { observeLog } from '../pipeline/observed-log.js';
+import { observeStoreCommits } from '../pipeline/observed-store.js';
 import { modelTrackingFromEnv } from '../pipeline/model-tracking.js';
 import { pipelineCodecs } from '../pipeline/output-codecs.js';
 import { PartitionedIngestStage } from '../pipeline/partitioned-ingest-stage.js';
@@ -50,7 +52,8 @@ export async function openSplitLog(cfg: Config, logger: Logger): Promise<Log> {
     await log.close().catch(() => undefined);
     throw e;
   }
-  return log;
+  // counted and exported for /metrics, checked by /ready, until it is closed
+  return observeLog(log);
 }
 
 /** The topics of a split deployment with `n` partitions each (state and dead letters: one). */
@@ -154,6 +157,7 @@ export async function servePart(
   const l = log ?? (await openSplitLog(cfg, logger));
   const startedAt = Date.now();
   const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory });
+  observeStoreCommits(store);
   const box: { sink?: SinkStage } = {};
   const hub = new LiveHub(() => splitStats(l, startedAt, box.sink, extraStats?.()));
   const tracking = await modelTrackingFromEnv(logger);
