@@ -4,6 +4,9 @@ import { parseKafkaUrl } from '../log/index.js';
 import { isLiveSourceSpec, liveVenue, liveVenues, parseLiveSources } from '../sources/live/registry.js';
 import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_NAMES, resolveModels } from '../models/model-names.js';
 import type { HoppingWindowSpec } from '../stream/index.js';
+// Direct imports, not the store's index: these parse settings without loading DuckDB (fast --help).
+import { parseRetention, type Retention } from '../store/postgres/retention.js';
+import { parseStoreSetting, type StoreSetting } from '../store/store-url.js';
 // Direct imports, not api/index.js: these two load no Fastify, so `--help` stays fast.
 import { parseCorsOrigins, type CorsOrigins } from '../api/cors.js';
 import { checkExposure, loadApiKey, parseTrustProxy, type ApiKey } from '../api/security.js';
@@ -38,6 +41,8 @@ export interface Config {
   seed: number;
   rate: number;
   storeTrades: boolean;
+  store: StoreSetting;
+  retention: Retention;
   checkpointInterval: number;
   lakeInterval: number;
   log: string;
@@ -495,6 +500,26 @@ export const OPTIONS: readonly OptionDef[] = [
     default: { run: 'true', replay: 'false' },
     commands: PIPELINE,
     parse: bool,
+  },
+  {
+    key: 'store',
+    flag: '--store <url>',
+    env: 'TICKFLOW_STORE',
+    description:
+      'where outputs are stored: duckdb (embedded, <data-dir>/tickflow.duckdb) or postgres://user:password@host:5432/db[?schema=name] ' +
+      '(pass the password through TICKFLOW_STORE or PGPASSWORD, not the command line)',
+    default: 'duckdb',
+    commands: ['run', 'replay', 'serve', 'bars'],
+    parse: parseStoreSetting,
+  },
+  {
+    key: 'retention',
+    flag: '--retention <list>',
+    env: 'TICKFLOW_RETENTION',
+    description: 'PostgreSQL store: delete rows older than an age per table, e.g. trades=7d,late_trades=30d (or none)',
+    default: 'none',
+    commands: ['run', 'replay', 'serve'],
+    parse: parseRetention,
   },
   {
     key: 'checkpointInterval',

@@ -3,6 +3,7 @@ import { isTickflowError, TickflowError } from '../core/index.js';
 import { createLogger, type Logger } from '../obs/index.js';
 import { REPLAY_FORMATS } from '../sources/index.js';
 import { liveVenues } from '../sources/live/registry.js';
+import { describeStore, redactDbUrl } from '../store/store-url.js';
 import { attributeName, describeDefault, isLive, optionsFor, resolveConfig, type CommandName } from './config.js';
 import type { SplitPart } from './commands/split.js';
 import { VERSION, WEB_DIR } from './version.js';
@@ -72,7 +73,7 @@ export function buildProgram(): Command {
           `tickflow ${VERSION} running`,
           `  source     ${what}`,
           `  pipeline   ${kafka ? `Kafka log ${cfg.log} (ingest → process → serve in one process)` : 'embedded log'} → bars ${cfg.intervals.map((s) => s.name).join(',')} + indicators, windows, alerts`,
-          `  store      ${cfg.dataDir}/tickflow.duckdb, Parquet lake in ${cfg.dataDir}/lake`,
+          `  store      ${cfg.store === 'duckdb' ? `${cfg.dataDir}/tickflow.duckdb, Parquet lake in ${cfg.dataDir}/lake` : redactDbUrl(cfg.store)}`,
           `  dashboard  ${p.url}/`,
           `  API        ${p.url}/api  (OpenAPI: ${p.url}/docs, live: ${p.url.replace(/^http/, 'ws')}/ws, metrics: ${p.url}/metrics)`,
           '  Ctrl-C stops (state is checkpointed).',
@@ -184,15 +185,22 @@ export function buildProgram(): Command {
       if (cfg.log !== 'memory') {
         const part = await (await import('./commands/split.js')).servePart(cfg, logger);
         process.stdout.write(
-          `tickflow ${VERSION} serve: ${cfg.log} → ${cfg.dataDir}/tickflow.duckdb\n  dashboard  ${part.url}/\n  API        ${part.url}/api  (OpenAPI: ${part.url}/docs)\n`,
+          `tickflow ${VERSION} serve: ${cfg.log} → ${describeStore(cfg.store, cfg.dataDir)}\n  dashboard  ${part.url}/\n  API        ${part.url}/api  (OpenAPI: ${part.url}/docs)\n`,
         );
         await untilDone(part, logger);
         return;
       }
-      const { openDuckDbStore } = await import('../store/index.js');
+      const { openStore } = await import('../store/index.js');
       const { createApiServer } = await import('../api/index.js');
       const { seedModelPath } = await import('../models/seed/index.js');
-      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, logger, memoryLimit: cfg.dbMemory });
+      const store = await openStore({
+        store: cfg.store,
+        dataDir: cfg.dataDir,
+        readOnly: true,
+        logger,
+        memoryLimit: cfg.dbMemory,
+        retention: cfg.retention,
+      });
       const app = await createApiServer({
         store,
         logger,
@@ -204,7 +212,7 @@ export function buildProgram(): Command {
       });
       const url = await app.listen({ host: cfg.host, port: cfg.port });
       process.stdout.write(
-        `tickflow ${VERSION} serving ${cfg.dataDir}\n  dashboard  ${url}/\n  API        ${url}/api  (OpenAPI: ${url}/docs)\n`,
+        `tickflow ${VERSION} serving ${describeStore(cfg.store, cfg.dataDir)}\n  dashboard  ${url}/\n  API        ${url}/api  (OpenAPI: ${url}/docs)\n`,
       );
       const stop = (): void =>
         void app
@@ -247,9 +255,9 @@ export function buildProgram(): Command {
         limit = Number(o.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new TickflowError('USAGE', `--limit '${o.limit}' must be a positive integer`);
       }
-      const { openDuckDbStore } = await import('../store/index.js');
+      const { openStore } = await import('../store/index.js');
       const { exportBars } = await import('./commands/bars.js');
-      const store = await openDuckDbStore({ dataDir: cfg.dataDir, readOnly: true, memoryLimit: cfg.dbMemory });
+      const store = await openStore({ store: cfg.store, dataDir: cfg.dataDir, readOnly: true, memoryLimit: cfg.dbMemory });
       try {
         await exportBars(
           store,

@@ -36,6 +36,8 @@ export const ErrorCodes = {
   // runtime
   IO: { status: 500, retry: true },
   STORE: { status: 500, retry: true },
+  /** The database server is unreachable or shutting down (PostgreSQL store). */
+  STORE_UNAVAILABLE: { status: 503, retry: true },
   LOG_CLOSED: { status: 503, retry: false },
   LOG_TOPIC: { status: 500, retry: false },
   LOG_CODEC: { status: 500, retry: false },

@@ -21,7 +21,7 @@ import { ScanSlots } from './scan.js';
 import { checkReadable, migrate } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
 import { SeriesStats, UPSERT_STATS_SQL, statsScan, type SeriesStat } from './series-stats.js';
-import type { SqlParams } from './sql-params.js';
+import { SqlParams } from './sql-params.js';
 import type {
   AlertQuery,
   BarQuery,
@@ -81,7 +81,7 @@ export class DuckDbEngine {
   private readonly writeQueue = new SerialQueue();
   private readonly readQueue = new SerialQueue();
   private readonly exportQueue = new SerialQueue();
-  private readonly queries: Queries;
+  private readonly queries: Queries<SqlParams>;
   private closed = false;
   /** The last commit seq handed out, and the last one whose transaction completed. */
   private lastSeq: number;
@@ -99,7 +99,12 @@ export class DuckDbEngine {
     private readonly log: EngineLog,
     seq: number,
   ) {
-    this.queries = new Queries((sql, p) => this.read(sql, p), stats);
+    this.queries = new Queries(
+      (sql, p) => this.read(sql, p),
+      () => new SqlParams(),
+      'duckdb',
+      stats,
+    );
     this.lastSeq = seq;
     this.committedSeq = seq;
   }

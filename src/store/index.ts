@@ -1,6 +1,7 @@
 // store: where the pipeline's outputs become durable and queryable. One `Store` contract;
 // the embedded default keeps them in DuckDB (<dataDir>/tickflow.duckdb, written from a
-// worker thread) and exports a hive-partitioned Parquet lake. Writes are idempotent upserts.
+// worker thread) and exports a hive-partitioned Parquet lake; `--store postgres://…` keeps
+// them on a PostgreSQL server every process can reach. Writes are idempotent upserts.
 export type {
   AlertQuery,
   BarQuery,
@@ -15,4 +16,7 @@ export type {
   WindowQuery,
 } from './store.js';
 export { openDuckDbStore, type DuckDbStoreOptions, type StoreLogger } from './duckdb-store.js';
+export { openStore, type OpenStoreOptions } from './open-store.js';
+export { describeStore, parseStoreSetting, redactDbUrl, type StoreSetting } from './store-url.js';
+export { parseRetention, type Retention } from './postgres/retention.js';
 export { WriteBuffer, type PackedWrite } from './packed-write.js';

@@ -1,4 +1,3 @@
-import type { DuckDBValue } from '@duckdb/node-api';
 import {
   TickflowError,
   modelId,
@@ -38,9 +37,9 @@ import {
   toModelMetrics,
   toModelVersion,
   readNumberOrNull,
+  type Row,
 } from './row-mappers.js';
 import type { SeriesStat, SeriesStats } from './series-stats.js';
-import { SqlParams } from './sql-params.js';
 import type {
   AlertQuery,
   BarQuery,
@@ -60,10 +59,27 @@ import type {
 } from './store.js';
 
 /**
- * The read side: parameterized SQL with keyset pagination. Every order ends in a unique
- * key, so a cursor (the last row's sort key) splits the rows into pages exactly once.
+ * The read side, shared by the DuckDB and PostgreSQL stores: parameterized SQL with keyset
+ * pagination. Every order ends in a unique key, so a cursor (the last row's sort key) splits
+ * the rows into pages exactly once. The SQL is the subset both engines run the same, but for
+ * the forecast-outcome join (`Dialect`).
  */
-export type RunRows = (sql: string, p: SqlParams) => Promise<DuckDBValue[][]>;
+
+/** One statement's parameters: each call adds a value and returns its placeholder (`$n`). */
+export interface QueryParams {
+  /** An epoch-ms time or other integer; rejected when not finite. */
+  bigint(n: number, what?: string): string;
+  double(n: number): string;
+  text(s: string): string;
+}
+
+export type RunRows<P extends QueryParams> = (sql: string, p: P) => Promise<readonly Row[]>;
+
+/**
+ * `duckdb` joins each forecast to the next bar with an ASOF join; PostgreSQL has none, and
+ * takes the first later bar through a LATERAL subquery on the bars' primary key instead.
+ */
+export type Dialect = 'duckdb' | 'postgres';
 
 export const MAX_PAGE = 100_000;
 
@@ -80,7 +96,7 @@ interface PageSpec<T> {
   readonly desc: boolean;
   readonly limit: number;
   readonly cursor: string | undefined;
-  readonly map: (r: readonly DuckDBValue[]) => T;
+  readonly map: (r: Row) => T;
   readonly keyOf: (item: T) => CursorValue[];
 }
 
@@ -90,13 +106,13 @@ function checkLimit(limit: number): void {
   }
 }
 
-function bind(p: SqlParams, key: SortKey, v: CursorValue): string {
+function bind(p: QueryParams, key: SortKey, v: CursorValue): string {
   if (key.kind === 'text') return p.text(String(v));
   return key.kind === 'bigint' ? p.bigint(Number(v)) : p.double(Number(v));
 }
 
 /** Rows strictly after the cursor in the page order: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ... */
-function after(keys: readonly SortKey[], values: readonly CursorValue[], desc: boolean, p: SqlParams): string {
+function after(keys: readonly SortKey[], values: readonly CursorValue[], desc: boolean, p: QueryParams): string {
   const op = desc ? '<' : '>';
   const ors: string[] = [];
   keys.forEach((k, i) => {
@@ -107,7 +123,7 @@ function after(keys: readonly SortKey[], values: readonly CursorValue[], desc: b
   return `(${ors.join(' OR ')})`;
 }
 
-function timeRange(where: string[], p: SqlParams, col: string, from: number | undefined, to: number | undefined): void {
+function timeRange(where: string[], p: QueryParams, col: string, from: number | undefined, to: number | undefined): void {
   if (from !== undefined) where.push(`${col} >= ${p.bigint(from, 'from')}`);
   if (to !== undefined) where.push(`${col} < ${p.bigint(to, 'to')}`);
 }
@@ -128,7 +144,7 @@ function compareIntervals(a: string, b: string): number {
 }
 
 /** Rows of the model tables, optionally of one instrument and / or interval. */
-function modelListWhere(q: ModelListQuery, p: SqlParams): string[] {
+function modelListWhere(q: ModelListQuery, p: QueryParams): string[] {
   const where: string[] = [];
   if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
   if (q.interval !== undefined) where.push(`interval = ${p.text(q.interval)}`);
@@ -136,19 +152,33 @@ function modelListWhere(q: ModelListQuery, p: SqlParams): string[] {
 }
 
 /** Rows of one model of one series, their `time` in [from, to). */
-function modelSeriesWhere(q: ModelSeriesQuery, p: SqlParams): string[] {
+function modelSeriesWhere(q: ModelSeriesQuery, p: QueryParams): string[] {
   const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`, `model = ${p.text(q.model)}`];
   timeRange(where, p, 'time', q.from, q.to);
   return where;
 }
 
-export class Queries {
+/** Each model's newest row by `order` (SQL both engines run: no QUALIFY, no DISTINCT ON). */
+function newestPerModel(columns: string, table: string, where: string, order: string): string {
+  return (
+    `SELECT ${columns} FROM (SELECT ${columns}, row_number() OVER (PARTITION BY instrument, interval, model ORDER BY ${order} DESC) AS rn ` +
+    `FROM ${table}${where}) newest WHERE rn = 1`
+  );
+}
+
+export class Queries<P extends QueryParams> {
+  /**
+   * `stats`: the writer's in-memory series summary (DuckDB: one process owns the file), which
+   * turns `latestBar` into a point lookup; without it the newest bar is read by index order.
+   */
   constructor(
-    private readonly run: RunRows,
-    private readonly stats: SeriesStats,
+    private readonly run: RunRows<P>,
+    private readonly newParams: () => P,
+    private readonly dialect: Dialect,
+    private readonly stats?: SeriesStats,
   ) {}
 
-  private async page<T>(s: PageSpec<T>, p: SqlParams): Promise<Page<T>> {
+  private async page<T>(s: PageSpec<T>, p: P): Promise<Page<T>> {
     checkLimit(s.limit);
     const where = [...s.where];
     if (s.cursor !== undefined) {
@@ -166,7 +196,7 @@ export class Queries {
   }
 
   bars(q: BarQuery): Promise<Page<Bar>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
     timeRange(where, p, 'start', q.from, q.to);
     return this.page(
@@ -186,20 +216,21 @@ export class Queries {
   }
 
   async latestBar(instrument: string, interval: string): Promise<Bar | undefined> {
-    // The summary knows the last start, which turns "latest" into a pruned point lookup.
-    const s = this.stats.get('bars', instrument, interval);
-    if (s === undefined) return undefined;
-    const p = new SqlParams();
-    const rows = await this.run(
-      `SELECT ${BAR_COLUMNS} FROM bars WHERE instrument = ${p.text(instrument)} AND interval = ${p.text(interval)} AND start = ${p.bigint(s.lastTime)}`,
-      p,
-    );
-    const r = rows[0];
+    const p = this.newParams();
+    const series = `instrument = ${p.text(instrument)} AND interval = ${p.text(interval)}`;
+    let sql = `SELECT ${BAR_COLUMNS} FROM bars WHERE ${series} ORDER BY start DESC LIMIT 1`;
+    if (this.stats !== undefined) {
+      // The summary knows the last start, which turns "latest" into a pruned point lookup.
+      const s = this.stats.get('bars', instrument, interval);
+      if (s === undefined) return undefined;
+      sql = `SELECT ${BAR_COLUMNS} FROM bars WHERE ${series} AND start = ${p.bigint(s.lastTime)}`;
+    }
+    const r = (await this.run(sql, p))[0];
     return r === undefined ? undefined : toBar(r);
   }
 
   indicators(q: BarQuery): Promise<Page<IndicatorSet>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
     timeRange(where, p, 'start', q.from, q.to);
     return this.page(
@@ -220,7 +251,7 @@ export class Queries {
 
   /** Newest first; `from`/`to` apply to the alert's time (its bar's end). */
   alerts(q: AlertQuery): Promise<Page<Alert>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where: string[] = [];
     if (q.instrument !== undefined) where.push(`instrument = ${p.text(q.instrument)}`);
     if (q.kind !== undefined) where.push(`kind = ${p.text(q.kind)}`);
@@ -248,7 +279,7 @@ export class Queries {
   }
 
   windows(q: WindowQuery): Promise<Page<WindowStats>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = [`instrument = ${p.text(q.instrument)}`];
     if (q.size !== undefined) where.push(`size = ${p.bigint(q.size, 'size')}`);
     timeRange(where, p, 'start', q.from, q.to);
@@ -274,7 +305,7 @@ export class Queries {
 
   /** Newest first. */
   rejects(q: RejectQuery): Promise<Page<Reject>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where: string[] = [];
     if (q.reason !== undefined) where.push(`reason = ${p.text(q.reason)}`);
     return this.page(
@@ -303,7 +334,7 @@ export class Queries {
    * stored bar of the series (ASOF: the first start after the forecast's), null until it exists.
    */
   predictions(q: PredictionQuery): Promise<Page<PredictionWithOutcome>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const inner = [`instrument = ${p.text(q.instrument)}`, `interval = ${p.text(q.interval)}`];
     if (q.model === undefined || q.model === 'champion') inner.push('champion = 1');
     else if (q.model !== '*') inner.push(`model = ${p.text(q.model)}`);
@@ -317,7 +348,10 @@ export class Queries {
       {
         from:
           `(SELECT ${PREDICTION_COLUMNS} FROM predictions WHERE ${inner.join(' AND ')}) p ` +
-          `ASOF LEFT JOIN (SELECT start, close FROM bars WHERE ${barsWhere.join(' AND ')}) o ON o.start > p.start`,
+          (this.dialect === 'duckdb'
+            ? `ASOF LEFT JOIN (SELECT start, close FROM bars WHERE ${barsWhere.join(' AND ')}) o ON o.start > p.start`
+            : `LEFT JOIN LATERAL (SELECT start, close FROM bars WHERE ${barsWhere.join(' AND ')} AND start > p.start ` +
+              `ORDER BY start LIMIT 1) o ON true`),
         columns: `${cols}, o.start, o.close`,
         where: [],
         keys: [
@@ -343,12 +377,11 @@ export class Queries {
 
   /** The newest metrics record of each model, with its registry counts. */
   async models(q: ModelListQuery): Promise<ModelSummary[]> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = modelListWhere(q, p);
     const w = where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '';
     const rows = await this.run(
-      `WITH latest AS (SELECT ${MODEL_METRICS_COLUMNS} FROM model_metrics${w} ` +
-        `QUALIFY row_number() OVER (PARTITION BY instrument, interval, model ORDER BY time DESC) = 1), ` +
+      `WITH latest AS (${newestPerModel(MODEL_METRICS_COLUMNS, 'model_metrics', w, 'time')}), ` +
         `v AS (SELECT instrument, interval, model, count(*) AS versions, max(version) AS latest FROM model_versions${w} GROUP BY instrument, interval, model) ` +
         `SELECT l.*, coalesce(v.versions, 0), v.latest FROM latest l LEFT JOIN v ON l.instrument = v.instrument AND l.interval = v.interval AND l.model = v.model`,
       p,
@@ -382,7 +415,7 @@ export class Queries {
   }
 
   modelMetrics(q: ModelSeriesQuery): Promise<Page<ModelMetrics>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = modelSeriesWhere(q, p);
     return this.page(
       {
@@ -401,7 +434,7 @@ export class Queries {
   }
 
   modelVersions(q: ModelSeriesQuery): Promise<Page<ModelVersionInfo>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = modelSeriesWhere(q, p);
     return this.page(
       {
@@ -421,18 +454,18 @@ export class Queries {
 
   /** The newest version of every model (of one instrument / interval when given), with its state: what a warm start reloads. */
   async latestModelVersions(q: ModelListQuery): Promise<ModelVersion[]> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = modelListWhere(q, p);
     const rows = await this.run(
-      `SELECT ${MODEL_VERSION_COLUMNS}, state FROM model_versions${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ` +
-        `QUALIFY row_number() OVER (PARTITION BY instrument, interval, model ORDER BY version DESC) = 1 ORDER BY instrument, interval, model`,
+      `${newestPerModel(`${MODEL_VERSION_COLUMNS}, state`, 'model_versions', where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '', 'version')} ` +
+        `ORDER BY instrument, interval, model`,
       p,
     );
     return rows.map((r) => toModelVersion(r, true) as ModelVersion);
   }
 
   async modelVersion(instrument: string, interval: string, model: string, version: number): Promise<ModelVersion | undefined> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const rows = await this.run(
       `SELECT ${MODEL_VERSION_COLUMNS}, state FROM model_versions WHERE instrument = ${p.text(instrument)} AND interval = ${p.text(interval)} ` +
         `AND model = ${p.text(model)} AND version = ${p.bigint(version, 'version')}`,
@@ -444,7 +477,7 @@ export class Queries {
 
   /** Gap markers of an instrument whose start is in [from, to). */
   gaps(q: TimeRangeQuery): Promise<Page<FeedGap>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = [`instrument = ${p.text(q.instrument)}`];
     timeRange(where, p, 'start', q.from, q.to);
     return this.page(
@@ -469,7 +502,7 @@ export class Queries {
   }
 
   late(q: TimeRangeQuery): Promise<Page<LateTrade>> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const where = [`instrument = ${p.text(q.instrument)}`];
     timeRange(where, p, 'ts', q.from, q.to);
     return this.page(
@@ -497,36 +530,14 @@ export class Queries {
 
   /** From the in-memory series summary: no scan of the bars. */
   instruments(): InstrumentSummary[] {
-    const by = new Map<string, SeriesStat[]>();
-    for (const s of this.stats.all('bars')) {
-      if (s.rows <= 0) continue;
-      const list = by.get(s.instrument) ?? [];
-      list.push(s);
-      by.set(s.instrument, list);
-    }
-    return [...by.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([instrument, list]) => {
-        list.sort((a, b) => compareIntervals(a.sub, b.sub));
-        // The last close is that of the bar that ended last (the finest interval on a tie).
-        let latest = list[0];
-        for (const s of list) if (latest === undefined || (s.lastEnd ?? s.lastTime) > (latest.lastEnd ?? latest.lastTime)) latest = s;
-        return {
-          instrument,
-          intervals: list.map((s) => s.sub),
-          firstTime: Math.min(...list.map((s) => s.firstTime)),
-          lastTime: Math.max(...list.map((s) => s.lastTime)),
-          bars: list.reduce((n, s) => n + s.rows, 0),
-          lastClose: latest?.lastClose ?? null,
-        };
-      });
+    return instrumentsOf(this.stats?.all('bars') ?? []);
   }
 
   async counts(): Promise<StoreCounts> {
     const rows = await this.run(
       `SELECT (SELECT count(*) FROM bars), (SELECT count(*) FROM indicators), (SELECT count(*) FROM alerts), (SELECT count(*) FROM windows),
               (SELECT count(*) FROM late_trades), (SELECT count(*) FROM rejects), (SELECT count(*) FROM trades)`,
-      new SqlParams(),
+      this.newParams(),
     );
     const r = rows[0] ?? [];
     const n = (i: number): number => readNumber(r[i], 'count');
@@ -534,7 +545,7 @@ export class Queries {
   }
 
   async loadCheckpoint(id: string): Promise<Checkpoint | undefined> {
-    const p = new SqlParams();
+    const p = this.newParams();
     const rows = await this.run(`SELECT id, positions, state, updated_at FROM checkpoints WHERE id = ${p.text(id)}`, p);
     const r = rows[0];
     if (r === undefined) return undefined;
@@ -545,4 +556,31 @@ export class Queries {
       updatedAt: readNumber(r[3], 'updated_at'),
     };
   }
+}
+
+/** The instrument list from the bars' per-series summaries (SeriesStats, or PostgreSQL's series_stats). */
+export function instrumentsOf(series: readonly SeriesStat[]): InstrumentSummary[] {
+  const by = new Map<string, SeriesStat[]>();
+  for (const s of series) {
+    if (s.rows <= 0) continue;
+    const list = by.get(s.instrument) ?? [];
+    list.push(s);
+    by.set(s.instrument, list);
+  }
+  return [...by.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([instrument, list]) => {
+      list.sort((a, b) => compareIntervals(a.sub, b.sub));
+      // The last close is that of the bar that ended last (the finest interval on a tie).
+      let latest = list[0];
+      for (const s of list) if (latest === undefined || (s.lastEnd ?? s.lastTime) > (latest.lastEnd ?? latest.lastTime)) latest = s;
+      return {
+        instrument,
+        intervals: list.map((s) => s.sub),
+        firstTime: Math.min(...list.map((s) => s.firstTime)),
+        lastTime: Math.max(...list.map((s) => s.lastTime)),
+        bars: list.reduce((n, s) => n + s.rows, 0),
+        lastClose: latest?.lastClose ?? null,
+      };
+    });
 }

@@ -1,4 +1,3 @@
-import type { DuckDBValue } from '@duckdb/node-api';
 import {
   TickflowError,
   type Alert,
@@ -19,23 +18,23 @@ import {
 } from '../core/index.js';
 
 /**
- * Rows read back from DuckDB → core's record shapes: `type` tag included, BIGINT read as
+ * Rows read back from the store (DuckDB or PostgreSQL) → core's record shapes: `type` tag included, BIGINT read as
  * number (times and ids are far below 2^53), NULL indicator values as null. Each mapper
  * pairs with the column list it expects, so a query and its mapper cannot drift apart.
  */
-type Row = readonly DuckDBValue[];
+export type Row = readonly unknown[];
 
-function num(v: DuckDBValue | undefined, col: string): number {
+function num(v: unknown, col: string): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   throw new TickflowError('INTERNAL', `store: column ${col} is ${v === null ? 'NULL' : typeof v}, expected a number`);
 }
 
-function numOrNull(v: DuckDBValue | undefined, col: string): number | null {
+function numOrNull(v: unknown, col: string): number | null {
   return v === null ? null : num(v, col);
 }
 
-function str(v: DuckDBValue | undefined, col: string): string {
+function str(v: unknown, col: string): string {
   if (typeof v === 'string') return v;
   throw new TickflowError('INTERNAL', `store: column ${col} is ${v === null ? 'NULL' : typeof v}, expected text`);
 }
@@ -222,7 +221,7 @@ export function toMetricSet(r: Row, at: number): MetricSetRecord {
 }
 
 const STATUSES: readonly string[] = ['champion', 'challenger', 'quarantined'];
-export function toModelStatus(v: DuckDBValue | undefined): ModelStatus {
+export function toModelStatus(v: unknown): ModelStatus {
   const s = str(v, 'status');
   return STATUSES.includes(s) ? (s as ModelStatus) : 'challenger';
 }
@@ -248,7 +247,7 @@ export const MODEL_VERSION_COLUMNS = `instrument, interval, model, kind, version
 
 const REASONS: readonly string[] = ['snapshot', 'champion', 'promote', 'retrain', 'quarantine'];
 
-function json(v: DuckDBValue | undefined, col: string): unknown {
+function json(v: unknown, col: string): unknown {
   const text = str(v, col);
   try {
     return JSON.parse(text) as unknown;

@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FeedGap } from '../../src/core/index.js';
-import { openDuckDbStore } from '../../src/store/index.js';
-import { tempDir } from '../helpers.js';
+import { STORE_KINDS } from './store-kinds.js';
 
 const T0 = Date.UTC(2026, 1, 1);
 
@@ -20,25 +19,25 @@ function gap(i: number, instrument = 'coinbase:BTC-USD'): FeedGap {
   };
 }
 
-test('feed gaps are stored once, read back by instrument and start time, and paged', async () => {
-  const { dir, cleanup } = tempDir();
-  const store = await openDuckDbStore({ dataDir: dir });
-  try {
-    const empty = { bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [] };
-    await store.commit({ ...empty, gaps: [gap(0), gap(1), gap(2), gap(0, 'kraken:BTC/USD')] });
-    // a replayed write (after a crash) does not double them
-    await store.commit({ ...empty, gaps: [gap(1), gap(3)] });
-    const all = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 100 });
-    assert.deepEqual(all.items, [gap(0), gap(1), gap(2), gap(3)]);
-    const first = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 2 });
-    assert.deepEqual(first.items, [gap(0), gap(1)]);
-    const rest = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 2, cursor: first.nextCursor ?? '' });
-    assert.deepEqual(rest.items, [gap(2), gap(3)]);
-    const ranged = await store.gaps({ instrument: 'coinbase:BTC-USD', from: T0 + 60_000, to: T0 + 3 * 60_000, limit: 10 });
-    assert.deepEqual(ranged.items, [gap(1), gap(2)]);
-    assert.deepEqual((await store.gaps({ instrument: 'kraken:BTC/USD', limit: 10 })).items, [gap(0, 'kraken:BTC/USD')]);
-  } finally {
-    await store.close();
-    cleanup();
-  }
-});
+for (const kind of STORE_KINDS) {
+  test(`${kind.name}: feed gaps are stored once, read back by instrument and start time, and paged`, { skip: kind.skip }, async () => {
+    const { store, cleanup } = await kind.open();
+    try {
+      const empty = { bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [] };
+      await store.commit({ ...empty, gaps: [gap(0), gap(1), gap(2), gap(0, 'kraken:BTC/USD')] });
+      // a replayed write (after a crash) does not double them
+      await store.commit({ ...empty, gaps: [gap(1), gap(3)] });
+      const all = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 100 });
+      assert.deepEqual(all.items, [gap(0), gap(1), gap(2), gap(3)]);
+      const first = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 2 });
+      assert.deepEqual(first.items, [gap(0), gap(1)]);
+      const rest = await store.gaps({ instrument: 'coinbase:BTC-USD', limit: 2, cursor: first.nextCursor ?? '' });
+      assert.deepEqual(rest.items, [gap(2), gap(3)]);
+      const ranged = await store.gaps({ instrument: 'coinbase:BTC-USD', from: T0 + 60_000, to: T0 + 3 * 60_000, limit: 10 });
+      assert.deepEqual(ranged.items, [gap(1), gap(2)]);
+      assert.deepEqual((await store.gaps({ instrument: 'kraken:BTC/USD', limit: 10 })).items, [gap(0, 'kraken:BTC/USD')]);
+    } finally {
+      await cleanup();
+    }
+  });
+}

@@ -4,7 +4,7 @@ import { TickflowError, type SourcePosition } from '../../core/index.js';
 import { MemoryLog } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { isReplayFormat, openReplay, type ReplayFormat, type TradeSource } from '../../sources/index.js';
-import { openDuckDbStore } from '../../store/index.js';
+import { describeStore, openStore } from '../../store/index.js';
 import { Processor } from '../../stream/index.js';
 import type { Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
@@ -32,6 +32,8 @@ export interface ReplaySummary {
   elapsedMs: number;
   tradesPerSecond: number;
   dataDir: string;
+  /** Where the outputs went: the DuckDB file, or the PostgreSQL URL without its password. */
+  store: string;
   lakeFiles: number;
 }
 
@@ -68,7 +70,13 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
   }
   const format = checkFormat(cfg.format);
   const started = Date.now();
-  const store = await openDuckDbStore({ dataDir: cfg.dataDir, logger: opts.logger, memoryLimit: cfg.dbMemory });
+  const store = await openStore({
+    store: cfg.store,
+    dataDir: cfg.dataDir,
+    logger: opts.logger,
+    memoryLimit: cfg.dbMemory,
+    retention: cfg.retention,
+  });
   const tracking = await modelTrackingFromEnv(opts.logger);
   try {
     const processor = new Processor(processorConfig(cfg, false));
@@ -158,6 +166,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
       elapsedMs,
       tradesPerSecond: (stage.meter.total * 1000) / Math.max(1, elapsedMs),
       dataDir: resolve(cfg.dataDir),
+      store: describeStore(cfg.store, resolve(cfg.dataDir)),
       lakeFiles: lake.files,
     };
   } finally {
@@ -187,7 +196,7 @@ export function formatSummary(s: ReplaySummary): string {
     `  windows       ${fmtInt(s.windows).padStart(14)}`,
     `  alerts        ${fmtInt(s.alerts).padStart(14)}`,
     `  predictions   ${fmtInt(s.predictions).padStart(14)}${s.predictions > 0 ? '   scores: GET /api/models (tickflow serve)' : ''}`,
-    `  store         ${s.dataDir}/tickflow.duckdb   lake ${s.dataDir}/lake (${s.lakeFiles} files)`,
+    `  store         ${s.store}${s.store.endsWith('.duckdb') ? `   lake ${s.dataDir}/lake (${s.lakeFiles} files)` : ''}`,
   ];
   return lines.join('\n');
 }
