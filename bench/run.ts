@@ -1,6 +1,6 @@
 // `npm run bench`: runs every bench/*.bench.ts in its own process (so one cannot warm up or
 // slow down another), one after the other. `npm run bench -- replay api` runs only those.
-// The soak benchmark takes 10 minutes and runs only when named: `npm run bench -- soak`.
+// The soak (10 minutes) and load (30 minutes) benchmarks run only when named: `npm run bench -- soak load`.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,10 @@ const wanted = process.argv.slice(2);
 const all = readdirSync(dir)
   .filter((f) => f.endsWith('.bench.ts'))
   .sort();
-const selected = wanted.length > 0 ? all.filter((f) => wanted.some((w) => f.includes(w))) : all.filter((f) => !f.startsWith('soak'));
+const selected =
+  wanted.length > 0
+    ? all.filter((f) => wanted.some((w) => f.includes(w)))
+    : all.filter((f) => !f.startsWith('soak') && !f.startsWith('load'));
 if (selected.length === 0) {
   process.stderr.write(`no benchmark matches ${wanted.join(' ')}; have: ${all.join(', ')}\n`);
   process.exit(2);
