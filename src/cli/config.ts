@@ -6,7 +6,7 @@ import { BASELINE_MODELS, DEFAULT_MODELS, MODEL_NAMES, resolveModels } from '../
 import type { HoppingWindowSpec } from '../stream/index.js';
 // Direct imports, not the store's index: these parse settings without loading DuckDB (fast --help).
 import { parseRetention, type Retention } from '../store/postgres/retention.js';
-import { parseStoreSetting, type StoreSetting } from '../store/store-url.js';
+import { parseStoreSetting, redactDbUrl, type StoreSetting } from '../store/store-url.js';
 // Direct imports, not api/index.js: these two load no Fastify, so `--help` stays fast.
 import { parseCorsOrigins, type CorsOrigins } from '../api/cors.js';
 import { checkExposure, loadApiKey, parseTrustProxy, type ApiKey } from '../api/security.js';
@@ -145,6 +145,8 @@ interface OptionDef<K extends keyof Config = keyof Config> {
   readonly default: string | Partial<Record<CommandName, string>>;
   readonly commands: readonly CommandName[];
   readonly parse: (raw: string) => Config[K];
+  /** How a bad value is repeated in the error (default: as given); hides secrets such as a store password. */
+  readonly show?: (raw: string) => string;
 }
 
 const ALL: CommandName[] = ['run', 'replay', 'serve', 'bars', 'ingest', 'process', 'backtest'];
@@ -511,6 +513,7 @@ export const OPTIONS: readonly OptionDef[] = [
     default: 'duckdb',
     commands: ['run', 'replay', 'serve', 'bars'],
     parse: parseStoreSetting,
+    show: redactDbUrl,
   },
   {
     key: 'retention',
@@ -703,7 +706,7 @@ export function resolveConfig(
     try {
       out[def.key] = def.parse(raw);
     } catch (e) {
-      throw new TickflowError('CONFIG_INVALID', `${from}: '${raw}' ${(e as Error).message}`);
+      throw new TickflowError('CONFIG_INVALID', `${from}: '${def.show ? def.show(raw) : raw}' ${(e as Error).message}`);
     }
   }
   const cfg = out as Config;

@@ -19,20 +19,20 @@ export function redactDbUrl(url: string): string {
   }
 }
 
-/** Checks a `--store` value; the message never repeats a password. */
+/** Checks a `--store` value; the message does not repeat it (the caller shows it through redactDbUrl). */
 export function parseStoreSetting(raw: string): StoreSetting {
   const s = raw.trim();
   if (s === 'duckdb') return s;
   if (!isPostgresSetting(s)) {
-    throw new Error(`must be duckdb or postgres://user:password@host:5432/db, got '${redactDbUrl(s)}'`);
+    throw new Error('must be duckdb or postgres://user:password@host:5432/db');
   }
   let u: URL;
   try {
     u = new URL(s);
   } catch {
-    throw new Error(`'${redactDbUrl(s)}' is not a URL: use postgres://user:password@host:5432/db`);
+    throw new Error('is not a URL: use postgres://user:password@host:5432/db');
   }
-  if (u.hostname === '' && !u.searchParams.has('host')) throw new Error(`'${redactDbUrl(s)}' names no host`);
+  if (u.hostname === '' && !u.searchParams.has('host')) throw new Error('names no host');
   const schema = u.searchParams.get('schema');
   if (schema !== null && !/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`schema '${schema}' must be a plain identifier (letters, digits, _)`);

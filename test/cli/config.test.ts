@@ -102,3 +102,25 @@ test('--source <venue> --instruments <SYMBOLS> is the venue with those symbols; 
   assert.equal(stale.instrumentStale, 600_000);
   assert.equal(resolveConfig('run', {}, {}).instrumentStale, 0);
 });
+
+test('--store takes duckdb or a postgres:// URL; a bad one is refused without repeating its password', () => {
+  assert.equal(resolveConfig('run', {}, {}).store, 'duckdb');
+  const url = 'postgres://tick:s3cret@db.example:5432/tickflow?schema=prod';
+  assert.equal(resolveConfig('serve', {}, { TICKFLOW_STORE: url }).store, url);
+  for (const [bad, why] of [
+    ['mysql://tick:s3cret@db/x', /must be duckdb or postgres:\/\//],
+    ['postgres://tick:s3cret@db/x?schema=a-b', /schema 'a-b' must be a plain identifier/],
+    ['postgres://tick:s3cret@', /names no host|not a URL/],
+  ] as const) {
+    assert.throws(
+      () => resolveConfig('run', { store: bad }, {}),
+      (e: unknown) => e instanceof Error && why.test(e.message) && !e.message.includes('s3cret') && e.message.includes('tick:***@'),
+      bad,
+    );
+  }
+  assert.deepEqual(resolveConfig('run', { retention: 'trades=7d,late_trades=12h' }, {}).retention, {
+    trades: 7 * 86_400_000,
+    late_trades: 12 * 3_600_000,
+  });
+  assert.throws(() => resolveConfig('run', { retention: 'bogus=1d' }, {}), { message: /--retention: 'bogus=1d' .*trades=7d/ });
+});

@@ -104,7 +104,7 @@ function parseUrl(url: string): { connectionString: string; schema: string; show
   try {
     parseStoreSetting(url);
   } catch (e) {
-    throw new TickflowError('CONFIG_INVALID', `store URL ${(e as Error).message}`);
+    throw new TickflowError('CONFIG_INVALID', `store URL '${redactDbUrl(url)}' ${(e as Error).message}`);
   }
   if (!isPostgresSetting(url)) throw new TickflowError('CONFIG_INVALID', `store URL '${redactDbUrl(url)}' is not postgres://…`);
   const u = new URL(url);
