@@ -5,6 +5,7 @@ import { errorResponses } from '../errors.js';
 import { metrics } from '../metrics.js';
 import { exportModelScores } from '../pipeline-metrics.js';
 import { checkReadiness } from '../readiness.js';
+import { StoreHealth } from '../store-health.js';
 import { HealthSchema, IndexSchema, type Health } from '../schemas.js';
 
 const HEALTH_STORE_TIMEOUT_MS = 2000;
@@ -23,6 +24,8 @@ const ReadySchema = Type.Object({
 });
 
 export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: { index: boolean }): void {
+  // One check shared by /health and /ready, answered from its last result while fresh (store-health.ts).
+  const storeHealth = new StoreHealth(() => ctx.store.counts(), { timeoutMs: HEALTH_STORE_TIMEOUT_MS });
   app.get(
     '/health',
     {
@@ -40,13 +43,9 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
         uptimeSec: Math.round((Date.now() - ctx.startedAt) / 1000),
         model_loaded: ctx.seedModel.loaded,
       };
-      try {
-        await withTimeout(ctx.store.counts(), HEALTH_STORE_TIMEOUT_MS);
-        return { status: 'ok', store: 'ok', ...base } satisfies Health;
-      } catch (e) {
-        const message = e instanceof Error ? e.message : String(e);
-        return reply.status(503).send({ status: 'error', store: 'error', message: `store query failed: ${message}`, ...base });
-      }
+      const problem = await storeHealth.problem();
+      if (problem === null) return { status: 'ok', store: 'ok', ...base } satisfies Health;
+      return reply.status(503).send({ status: 'error', store: 'error', message: problem, ...base });
     },
   );
 
@@ -62,7 +61,15 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
       },
     },
     async (_request, reply) => {
-      const r = await checkReadiness([{ name: 'store', check: async () => void (await ctx.store.counts()) }]);
+      const r = await checkReadiness([
+        {
+          name: 'store',
+          check: async () => {
+            const problem = await storeHealth.problem();
+            if (problem !== null) throw new Error(problem);
+          },
+        },
+      ]);
       return reply.status(r.ready ? 200 : 503).send({ status: r.ready ? 'ok' : 'error', checks: [...r.checks] });
     },
   );
@@ -134,16 +141,4 @@ export function registerSystemRoutes(app: ApiServer, ctx: ApiContext, options: {
       },
     }),
   );
-}
-
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
