@@ -684,6 +684,8 @@ export function resolveConfig(
     }
   }
   const out: Partial<Record<keyof Config, unknown>> = {};
+  /** Where each setting came from, for the checks across settings below. */
+  const sources = new Map<keyof Config, string>();
   for (const def of OPTIONS) {
     const attr = attributeName(def.flag);
     let raw: string;
@@ -703,6 +705,7 @@ export function resolveConfig(
       raw = defaultFor(def, command);
       from = `default of ${optionName(def.flag)}`;
     }
+    sources.set(def.key, from);
     try {
       out[def.key] = def.parse(raw);
     } catch (e) {
@@ -710,6 +713,18 @@ export function resolveConfig(
     }
   }
   const cfg = out as Config;
+  // The log URL may say `?partitions=N` (docs/KAFKA.md); without --partitions it is the count, not the default.
+  const urlPartitions = cfg.log.startsWith('kafka://') ? parseKafkaUrl(cfg.log).query.partitions : undefined;
+  if (urlPartitions !== undefined && urlPartitions !== cfg.partitions) {
+    const from = sources.get('partitions') ?? '';
+    if (from.startsWith('default of')) cfg.partitions = urlPartitions;
+    else {
+      throw new TickflowError(
+        'CONFIG_INVALID',
+        `${from} says ${cfg.partitions} partitions and the log URL says partitions=${urlPartitions}; give the count once`,
+      );
+    }
+  }
   if (cfg.replay.length > 0) {
     if (isLive(cfg.source)) throw new TickflowError('CONFIG_INVALID', '--replay and live --source sources cannot be combined; pick one');
     cfg.source = 'replay';

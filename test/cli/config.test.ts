@@ -124,3 +124,14 @@ test('--store takes duckdb or a postgres:// URL; a bad one is refused without re
   });
   assert.throws(() => resolveConfig('run', { retention: 'bogus=1d' }, {}), { message: /--retention: 'bogus=1d' .*trades=7d/ });
 });
+
+test("the Kafka URL's ?partitions= is the partition count unless --partitions says the same or is absent", () => {
+  const url = 'kafka://127.0.0.1:9092?prefix=t.&partitions=2';
+  assert.equal(resolveConfig('process', { log: url }, {}).partitions, 2, 'the URL wins over the default of 12');
+  assert.equal(resolveConfig('process', { log: url, partitions: '2' }, {}).partitions, 2);
+  assert.equal(resolveConfig('process', { log: 'kafka://127.0.0.1:9092' }, {}).partitions, 12);
+  assert.throws(() => resolveConfig('process', { log: url, partitions: '6' }, {}), {
+    code: 'CONFIG_INVALID',
+    message: /--partitions says 6 partitions and the log URL says partitions=2/,
+  });
+});
