@@ -152,9 +152,14 @@ class PostgresStore implements Store {
     const retention = this.opts.retention;
     if (retention === undefined || this.closing !== undefined) return {};
     return this.commits.run(async () => {
-      const c = await this.pool.connect().catch((e: unknown) => {
-        throw toStoreError(e, 'retention');
-      });
+      // Runs from a timer: a failure is logged and retried at the next run, never thrown (nobody awaits it).
+      let c: pg.PoolClient;
+      try {
+        c = await this.pool.connect();
+      } catch (e) {
+        this.opts.logger?.warn({ err: toStoreError(e, 'retention') }, 'retention failed; it runs again later');
+        return {};
+      }
       try {
         const removed = await applyRetention(c, retention, now);
         if (Object.keys(removed).length > 0) this.opts.logger?.info({ removed }, 'retention removed old rows');
