@@ -10,18 +10,11 @@
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createApiServer } from '../src/api/index.js';
-import {
-  createTradeBatch,
-  instrumentId,
-  instrumentIndex,
-  pushTrade,
-  type Bar,
-  type IndicatorSet,
-  type TradeBatch,
-} from '../src/core/index.js';
+import { createTradeBatch, instrumentId, instrumentIndex, pushTrade, type TradeBatch } from '../src/core/index.js';
 import { openPostgresStore } from '../src/store/postgres/index.js';
 import type { Store, StoreWrite } from '../src/store/index.js';
 import { report, type Row } from './report.js';
+import { INSTRUMENTS, makeBars, makeIndicators, T0 } from './synthetic-bars.js';
 
 const URL_ = process.env['DATABASE_URL'];
 if (URL_ === undefined || URL_ === '') {
@@ -33,8 +26,6 @@ const N_TRADES = Number(process.argv[3] ?? 2_000_000);
 const N_BIG = Number(process.argv[4] ?? 10_000_000);
 const BARS_PER_COMMIT = 10_000;
 const TRADES_PER_COMMIT = 50_000;
-const INSTRUMENTS = Array.from({ length: 10 }, (_, i) => `binance:SYM${i}USDT`);
-const T0 = Date.UTC(2024, 0, 1);
 
 function schemaUrl(schema: string): string {
   const u = new URL(URL_ ?? '');
@@ -54,66 +45,16 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 const dropSchema = (s: string): Promise<unknown> => admin((c) => c.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(s)} CASCADE`));
 
-function bar(k: number): Bar {
-  const start = T0 + Math.floor(k / INSTRUMENTS.length) * 1000;
-  const p = 100 + Math.sin(k / 1000) * 5;
-  return {
-    type: 'bar',
-    instrument: INSTRUMENTS[k % INSTRUMENTS.length] ?? '',
-    interval: '1s',
-    start,
-    end: start + 1000,
-    open: p,
-    high: p * 1.001,
-    low: p * 0.999,
-    close: p * 1.0005,
-    volume: 3.25,
-    quoteVolume: 3.25 * p,
-    buyVolume: 2,
-    sellVolume: 1.25,
-    trades: 17,
-    vwap: p,
-    firstTradeId: k * 17,
-    lastTradeId: k * 17 + 16,
-    final: true,
-    revision: 0,
-  };
-}
-
-function indicators(b: Bar): IndicatorSet {
-  const v = b.close;
-  return {
-    type: 'indicators',
-    instrument: b.instrument,
-    interval: b.interval,
-    start: b.start,
-    close: v,
-    sma: v,
-    emaFast: v,
-    emaSlow: v,
-    rsi: 50,
-    macd: 0.1,
-    macdSignal: 0.05,
-    macdHist: 0.05,
-    bbUpper: v * 1.01,
-    bbMiddle: v,
-    bbLower: v * 0.99,
-    atr: 0.5,
-    logReturn: 0.0001,
-    realizedVol: 0.01,
-  };
-}
-
 const EMPTY: StoreWrite = { bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [] };
 
 function barWrites(n: number): StoreWrite[] {
   const out: StoreWrite[] = [];
   for (let from = 0; from < n; from += BARS_PER_COMMIT) {
-    const bars = Array.from({ length: Math.min(BARS_PER_COMMIT, n - from) }, (_, i) => bar(from + i));
+    const bars = makeBars(Math.min(BARS_PER_COMMIT, n - from), from);
     out.push({
       ...EMPTY,
       bars,
-      indicators: bars.map(indicators),
+      indicators: makeIndicators(bars),
       checkpoint: { id: 'bench', positions: String(from), state: '{}', updatedAt: from },
     });
   }
