@@ -73,6 +73,12 @@ export interface QueryParams {
   text(s: string): string;
 }
 
+/** An integer parameter (epoch ms, a size): refused when not finite, else truncated and clamped to the safe range. */
+export function safeInteger(n: number, what: string): number {
+  if (!Number.isFinite(n)) throw new TickflowError('BAD_REQUEST', `${what}: not a finite number`);
+  return Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(n)));
+}
+
 export type RunRows<P extends QueryParams> = (sql: string, p: P) => Promise<readonly Row[]>;
 
 /**

@@ -1,5 +1,5 @@
 import { BIGINT, DOUBLE, VARCHAR, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
-import { TickflowError } from '../core/index.js';
+import { safeInteger } from './queries.js';
 
 /**
  * Positional parameters with explicit DuckDB types: every value a query uses goes through
@@ -18,9 +18,7 @@ export class SqlParams {
 
   /** An epoch-ms time or other integer; clamped to the safe range, rejected when not finite. */
   bigint(n: number, what = 'value'): string {
-    if (!Number.isFinite(n)) throw new TickflowError('BAD_REQUEST', `${what}: not a finite number`);
-    const c = Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(n)));
-    return this.add(BigInt(c), BIGINT);
+    return this.add(BigInt(safeInteger(n, what)), BIGINT);
   }
 
   double(n: number): string {

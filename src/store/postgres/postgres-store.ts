@@ -3,7 +3,7 @@ import type { Alert, Bar, FeedGap, IndicatorSet, LateTrade, ModelMetrics, ModelV
 import { TickflowError } from '../../core/index.js';
 import type { StoreLogger } from '../duckdb-store.js';
 import { isPackedWrite, packWrite, type PackedWrite } from '../packed-write.js';
-import { Queries, instrumentsOf, type QueryParams } from '../queries.js';
+import { Queries, instrumentsOf, safeInteger, type QueryParams } from '../queries.js';
 import { readNumber, readNumberOrNull, readString, type Row } from '../row-mappers.js';
 import type { SeriesStat } from '../series-stats.js';
 import { SerialQueue } from '../serial-queue.js';
@@ -62,8 +62,7 @@ class PgParams implements QueryParams {
   }
 
   bigint(n: number, what = 'value'): string {
-    if (!Number.isFinite(n)) throw new TickflowError('BAD_REQUEST', `${what}: not a finite number`);
-    return this.add(Math.max(Number.MIN_SAFE_INTEGER, Math.min(Number.MAX_SAFE_INTEGER, Math.trunc(n))), 'bigint');
+    return this.add(safeInteger(n, what), 'bigint');
   }
 
   double(n: number): string {
