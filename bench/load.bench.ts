@@ -3,16 +3,10 @@
 // /api/stats; the requests mix what a dashboard and scripts ask for, at a fixed rate (LOAD_RATE,
 // default 200 req/s over 20 connections) so that the pipeline keeps its share of the two cores.
 // Runs only when named: `npm run bench -- load`. LOAD_ARGS adds flags to the command.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { PipelineStats } from '../src/core/index.js';
 import { report } from './report.js';
+import { memorySummary, startThousandInstruments } from './thousand-instruments.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const seconds = Number(process.env['LOAD_SECONDS'] ?? 1800);
 const rate = Number(process.env['LOAD_RATE'] ?? 200);
 const connections = 20;
@@ -40,35 +34,13 @@ type Autocannon = (opts: {
   requests: { method: 'GET'; path: string }[];
 }) => Promise<AutocannonResult>;
 
-const port = 18_900 + Math.floor(Math.random() * 500);
-const base = `http://127.0.0.1:${port}`;
-const dir = mkdtempSync(join(tmpdir(), 'tickflow-load-'));
-const child = spawn(
-  process.execPath,
-  [
-    join(ROOT, 'bin', 'tickflow.js'),
-    'run',
-    '--instruments',
-    '1000',
-    '--rate',
-    '10000',
-    '--data-dir',
-    dir,
-    '--port',
-    String(port),
-    '--log-level',
-    'warn',
-    ...(process.env['LOAD_ARGS'] ?? '').split(' ').filter(Boolean),
-  ],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const run = startThousandInstruments('load', process.env['LOAD_ARGS'] ?? '');
+const base = run.base;
 
 async function json<T>(path: string): Promise<T> {
   return (await (await fetch(base + path)).json()) as T;
 }
 
-const samples: { t: number; rss: number; heap: number; rate: number }[] = [];
-const started = Date.now();
 let result: AutocannonResult | undefined;
 try {
   // Ready: the API answers and the simulator's instruments have bars.
@@ -99,32 +71,13 @@ try {
     ];
     return { method: 'GET' as const, path: paths[i % paths.length] ?? '/health' };
   });
-  const sampler = setInterval(() => {
-    json<PipelineStats>('/api/stats')
-      .then((s) =>
-        samples.push({
-          t: Math.round((Date.now() - started) / 1000),
-          rss: (s.memory?.rssBytes ?? 0) / 2 ** 20,
-          heap: (s.memory?.heapUsedBytes ?? 0) / 2 ** 20,
-          rate: s.stages[1]?.perSecond ?? 0,
-        }),
-      )
-      .catch(() => undefined);
-  }, 10_000);
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-  try {
-    result = await autocannon({ url: base, connections, duration: seconds, overallRate: rate, requests });
-  } finally {
-    clearInterval(sampler);
-  }
+  result = await autocannon({ url: base, connections, duration: seconds, overallRate: rate, requests });
 } finally {
-  child.kill('SIGINT');
-  await new Promise((r) => child.on('close', r));
-  rmSync(dir, { recursive: true, force: true });
+  await run.stop();
+  run.cleanup();
 }
 
-const third = Math.max(1, Math.floor(samples.length / 3));
-const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 const r = result;
 const failures = r === undefined ? -1 : r.errors + r.timeouts + r.non2xx;
 report(
@@ -138,11 +91,7 @@ report(
       'p99 ms': r?.latency.p99 ?? 0,
       'max ms': r?.latency.max ?? 0,
       'errors+timeouts+non2xx': failures,
-      'pipeline trades/s': Math.round(mean(samples.map((x) => x.rate))),
-      'peak RSS MB': Math.round(Math.max(...samples.map((x) => x.rss))),
-      'mean RSS first third MB': Math.round(mean(samples.slice(0, third).map((x) => x.rss))),
-      'mean RSS last third MB': Math.round(mean(samples.slice(-third).map((x) => x.rss))),
-      'peak heap MB': Math.round(Math.max(...samples.map((x) => x.heap))),
+      ...memorySummary(run.samples),
     },
   ],
   [

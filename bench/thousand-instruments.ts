@@ -1,0 +1,79 @@
+// `tickflow run` with 1,000 simulated instruments at ~10k trades/s, for the long benchmarks
+// (soak.bench.ts, load.bench.ts): started on a random port in a temp data dir, its memory and
+// rate sampled every 10 s from /api/stats.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PipelineStats } from '../src/core/index.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface MemorySample {
+  readonly t: number;
+  readonly rss: number;
+  readonly heap: number;
+  readonly rate: number;
+}
+
+export interface SimulatedRun {
+  readonly base: string;
+  readonly dir: string;
+  readonly samples: MemorySample[];
+  /** SIGINT, then waits for the process to exit; sampling stops. The data dir stays until cleanup. */
+  stop(): Promise<void>;
+  cleanup(): void;
+}
+
+/** `extraArgs`: flags added to the command (space-separated), e.g. "--db-memory 128MB". */
+export function startThousandInstruments(label: string, extraArgs: string): SimulatedRun {
+  const port = 18_400 + Math.floor(Math.random() * 1000);
+  const base = `http://127.0.0.1:${port}`;
+  const dir = mkdtempSync(join(tmpdir(), `tickflow-${label}-`));
+  const args = ['run', '--instruments', '1000', '--rate', '10000', '--data-dir', dir, '--port', String(port), '--log-level', 'warn'];
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tickflow.js'), ...args, ...extraArgs.split(' ').filter(Boolean)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const started = Date.now();
+  const samples: MemorySample[] = [];
+  const sampler = setInterval(() => {
+    fetch(`${base}/api/stats`)
+      .then(async (r) => {
+        const s = (await r.json()) as PipelineStats;
+        samples.push({
+          t: Math.round((Date.now() - started) / 1000),
+          rss: (s.memory?.rssBytes ?? 0) / 2 ** 20,
+          heap: (s.memory?.heapUsedBytes ?? 0) / 2 ** 20,
+          rate: s.stages[1]?.perSecond ?? 0,
+        });
+      })
+      // not listening yet
+      .catch(() => undefined);
+  }, 10_000);
+  const exited = new Promise((r) => child.on('close', r));
+  return {
+    base,
+    dir,
+    samples,
+    stop: async () => {
+      clearInterval(sampler);
+      child.kill('SIGINT');
+      await exited;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Peak and mean RSS of the first and last thirds (flat memory: the two means agree), peak heap, mean rate. */
+export function memorySummary(samples: readonly MemorySample[]): Record<string, number> {
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return {
+    'pipeline trades/s': Math.round(mean(samples.map((x) => x.rate))),
+    'peak RSS MB': Math.round(Math.max(...samples.map((x) => x.rss))),
+    'mean RSS first third MB': Math.round(mean(samples.slice(0, third).map((x) => x.rss))),
+    'mean RSS last third MB': Math.round(mean(samples.slice(-third).map((x) => x.rss))),
+    'peak heap MB': Math.round(Math.max(...samples.map((x) => x.heap))),
+  };
+}
