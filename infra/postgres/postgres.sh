@@ -48,8 +48,11 @@ answers() { pg_isready -q -h 127.0.0.1 -p "$PORT"; }
 
 case "${1:-}" in
   start)
+    # Only the URL goes to standard output (callers capture it); what the tools print, such as
+    # pg_ctlcluster's "Removed stale pid file.", goes to standard error.
+    exec 3>&1 1>&2
     if ! answers; then
-      if [[ "$(id -u)" -eq 0 ]]; then pg_ctlcluster "$VERSION" "$NAME" start; else sudo pg_ctlcluster "$VERSION" "$NAME" start; fi
+      if [[ "$(id -u)" -eq 0 ]]; then pg_ctlcluster "$VERSION" "$NAME" start 3>&-; else sudo pg_ctlcluster "$VERSION" "$NAME" start 3>&-; fi
       for _ in $(seq 1 60); do
         answers && break
         sleep 0.5
@@ -63,7 +66,7 @@ case "${1:-}" in
       as_postgres createdb -p "$PORT" -O "$USER_NAME" "$DB"
     fi
     say "PostgreSQL $VERSION ($NAME) answers on 127.0.0.1:$PORT"
-    url
+    url >&3
     ;;
   stop)
     if [[ "$(id -u)" -eq 0 ]]; then pg_ctlcluster "$VERSION" "$NAME" stop; else sudo pg_ctlcluster "$VERSION" "$NAME" stop; fi

@@ -12,7 +12,17 @@ import { tempDir } from '../helpers.js';
 export const DATABASE_URL = process.env['DATABASE_URL'];
 
 export const NO_POSTGRES: string | false = (() => {
-  if (DATABASE_URL !== undefined && DATABASE_URL !== '') return false;
+  if (DATABASE_URL !== undefined && DATABASE_URL !== '') {
+    // A URL captured from a script's output may carry its chatter too (CI once got
+    // "Removed stale pid file.\npostgres://…"): say so here, once, rather than in every suite.
+    if (!/^postgres(ql)?:\/\/\S+$/.test(DATABASE_URL) || !URL.canParse(DATABASE_URL)) {
+      throw new Error(
+        `DATABASE_URL is not a single postgres://user:password@host:port/db URL ` +
+          `(${DATABASE_URL.split('\n').length} line(s), starts with ${JSON.stringify(DATABASE_URL.slice(0, 12))})`,
+      );
+    }
+    return false;
+  }
   const why = 'PostgreSQL tests skipped: set DATABASE_URL=postgres://user:password@host:5432/db to run them';
   if (process.env['REQUIRE_POSTGRES'] === '1') throw new Error(`REQUIRE_POSTGRES=1 but DATABASE_URL is not set (${why})`);
   process.stderr.write(`# ${why}\n`);
