@@ -89,6 +89,11 @@ export interface LogConsumer<T> extends AsyncIterable<LogRecord<T>[]> {
    * be reading, from the group's committed offset; state written on revocation could be late.
    */
   readonly handover?: 'after-revoke' | 'committed';
+  /**
+   * True while the group is between generations (Kafka): partitions may be changing hands, so
+   * state about them must not be published as current (see `PartitionedProcessStage`).
+   */
+  rebalancing?(): boolean;
   /** Per assigned partition: end offset, committed offset and the difference. */
   lag?(): Promise<PartitionLag[]>;
   close(): Promise<void>;

@@ -154,6 +154,7 @@ export class PartitionedProcessStage {
       for await (const records of consumer) {
         if (this.failure) throw this.failure;
         const touched = new Set<PartitionTask>();
+        let reread: Map<string, LogRecord<string>> | undefined;
         for (const rec of records) {
           let task = this.tasks.get(rec.partition);
           if (!task) {
@@ -161,14 +162,20 @@ export class PartitionedProcessStage {
             if (!consumer.assignments().some((tp) => tp.topic === TOPICS.trades && tp.partition === rec.partition)) continue;
             task = await this.assign(rec.partition);
           }
+          if (rec.offset > task.nextOffset && !task.started) {
+            // The group's committed offset is past the checkpoint read at assignment. The
+            // previous owner writes a checkpoint before committing its offset, so a newer one
+            // is on the state topic now (it landed after this member's read): take it.
+            reread ??= await this.readCheckpoints();
+            task = this.restoreNewer(task, reread);
+          }
           if (rec.offset < task.nextOffset) {
             this.skipped++;
             continue;
           }
           if (rec.offset > task.nextOffset && task.checkpointed >= 0 && !task.started) {
-            // The group's committed offset is past the restored checkpoint: the records in
-            // between are not in this state. Should never happen (commits follow checkpoints);
-            // said loudly rather than passed over.
+            // Still past the newest checkpoint: the records in between are not in this state.
+            // Should never happen (commits follow checkpoints); said loudly, not passed over.
             this.gaps++;
             this.o.logger.error(
               { partition: rec.partition, checkpointOffset: task.nextOffset, firstOffset: rec.offset },
@@ -264,7 +271,10 @@ export class PartitionedProcessStage {
 
   /** Builds a partition's task from its newest checkpoint (or empty). */
   private async assign(partition: number, checkpoints?: Map<string, LogRecord<string>>): Promise<PartitionTask> {
-    const cps = checkpoints ?? (await this.readCheckpoints());
+    return this.assignFrom(partition, checkpoints ?? (await this.readCheckpoints()));
+  }
+
+  private assignFrom(partition: number, cps: Map<string, LogRecord<string>>): PartitionTask {
     const task = this.newTask(partition);
     const rec = cps.get(stateKey(this.o.group, partition));
     if (rec) {
@@ -281,6 +291,14 @@ export class PartitionedProcessStage {
     }
     this.tasks.set(partition, task);
     return task;
+  }
+
+  /** A task restored from `cps` when its checkpoint there is newer than the task's (else the task). */
+  private restoreNewer(task: PartitionTask, cps: Map<string, LogRecord<string>>): PartitionTask {
+    const rec = cps.get(stateKey(this.o.group, task.partition));
+    if (!rec || decodeCheckpoint(rec.value).offset <= task.nextOffset) return task;
+    this.o.logger.info({ partition: task.partition, stale: task.nextOffset }, 'partition: a newer checkpoint landed after assignment');
+    return this.assignFrom(task.partition, cps);
   }
 
   private async readCheckpoints(): Promise<Map<string, LogRecord<string>>> {
@@ -343,7 +361,15 @@ export class PartitionedProcessStage {
     // Every output of these records must be acknowledged before the checkpoint that covers them.
     await this.drainSends();
     // A partition revoked meanwhile is someone else's now: its checkpoint must not be written.
-    const owned = snap.filter((x) => this.tasks.get(x.task.partition) === x.task);
+    // On Kafka, neither while the group rebalances nor once the consumer has heard of the
+    // revocation (before this stage's listener has): a checkpoint landing after the new
+    // owner's read would not be seen by it. The next round writes it. (The memory log hands a
+    // revoked partition over through this method, from the listener.)
+    const consumer = this.consumer;
+    const kafka = consumer?.handover === 'committed';
+    if (kafka && consumer.rebalancing?.()) return [];
+    const held = (p: number): boolean => !kafka || consumer.assignments().some((tp) => tp.topic === TOPICS.trades && tp.partition === p);
+    const owned = snap.filter((x) => this.tasks.get(x.task.partition) === x.task && held(x.task.partition));
     if (owned.length === 0) return [];
     await this.producer.send(
       TOPICS.state,

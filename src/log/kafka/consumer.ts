@@ -100,7 +100,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
   private readonly parts = new Map<string, PartState>();
   private generation = -1;
   private memberId: string | null = null;
-  private rebalancing = false;
+  private inRebalance = false;
   private clientBroken = false;
   private readonly listeners = new Set<AssignmentListener>();
   private barrier: Promise<void> = Promise.resolve();
@@ -135,6 +135,10 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
 
   assignments(): TopicPartition[] {
     return [...this.assigned.values()];
+  }
+
+  rebalancing(): boolean {
+    return this.inRebalance;
   }
 
   onAssignmentChange(listener: AssignmentListener): () => void {
@@ -241,7 +245,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
         await this.barrier;
         if (this.fatal !== undefined) throw this.fatal;
         const stream = this.stream;
-        if (!stream || this.rebalancing || this.closed) {
+        if (!stream || this.inRebalance || this.closed) {
           await this.waitForWork();
           continue;
         }
@@ -283,7 +287,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
       if (m === null) break;
       read++;
       this.accept(m, out, dead);
-      if (this.rebalancing) break;
+      if (this.inRebalance) break;
     }
     if (read === 0) return null;
     this.d.health.ok();
@@ -489,7 +493,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
     const client = this.client;
     this.client = undefined;
     this.clientBroken = false;
-    this.rebalancing = false;
+    this.inRebalance = false;
     const revoked = this.assignments();
     this.assigned = new Map();
     this.parts.clear();
@@ -527,7 +531,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
     this.assigned = next;
     this.generation = gen;
     this.memberId = p.memberId;
-    this.rebalancing = false;
+    this.inRebalance = false;
     this.d.health.ok();
     if (assigned.length > 0 || revoked.length > 0) {
       this.d.health.rebalances++;
@@ -568,7 +572,7 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
       if (this.client === client) this.onJoin(p);
     });
     client.on('consumer:group:rebalance', () => {
-      if (this.client === client) this.rebalancing = true;
+      if (this.client === client) this.inRebalance = true;
     });
     client.on('consumer:heartbeat:end', () => {
       if (this.client === client) this.d.health.ok();
