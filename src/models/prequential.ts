@@ -98,17 +98,37 @@ class ModelTrack {
   brier = 0;
   auc: BinnedAuc;
   // per-step history, a ring aligned with Prequential.labels; NaN where the model had no forecast
-  readonly ret: Float64Array;
-  readonly pUp: Float64Array;
+  ret: Float64Array;
+  pUp: Float64Array;
   // the forecast awaiting its label
   pendingRet = NaN;
   pendingPUp = NaN;
 
-  constructor(history: number, aucBins: number) {
+  constructor(length: number, aucBins: number) {
     this.auc = new BinnedAuc(aucBins);
-    this.ret = new Float64Array(history).fill(NaN);
-    this.pUp = new Float64Array(history).fill(NaN);
+    this.ret = nanArray(length);
+    this.pUp = nanArray(length);
   }
+
+  reserve(length: number): void {
+    this.ret = grown(this.ret, length);
+    this.pUp = grown(this.pUp, length);
+  }
+}
+
+/** Slots a ring starts with; it doubles as it fills, up to its history (see `Prequential.reserve`). */
+const FIRST_SLOTS = 64;
+
+function nanArray(length: number): Float64Array {
+  return new Float64Array(length).fill(NaN);
+}
+
+/** `a` with at least `length` slots: the same array, or a copy padded with NaN. */
+function grown(a: Float64Array, length: number): Float64Array {
+  if (a.length >= length) return a;
+  const b = nanArray(length);
+  b.set(a);
+  return b;
 }
 
 /**
@@ -130,8 +150,12 @@ export class Prequential {
   readonly history: number;
   readonly aucBins: number;
   private readonly tracks: ModelTrack[];
-  /** Realized return of each scored step, ring of `history`. */
-  private readonly labels: Float64Array;
+  /**
+   * Realized return of each scored step, ring of `history`. The rings (these and the tracks')
+   * are allocated as they fill, so that thousands of series that have seen few bars (a day's
+   * 1d series, say) hold little: a full one is 8 bytes × history × (1 + 2 × models).
+   */
+  private labels: Float64Array;
   private scored = 0;
   private readonly pendingX: Float64Array;
   private hasPending = false;
@@ -153,8 +177,9 @@ export class Prequential {
     this.window = window;
     this.history = history;
     this.aucBins = options.aucBins ?? 1024;
-    this.tracks = models.map(() => new ModelTrack(history, this.aucBins));
-    this.labels = new Float64Array(history).fill(NaN);
+    const slots = Math.min(history, FIRST_SLOTS);
+    this.tracks = models.map(() => new ModelTrack(slots, this.aucBins));
+    this.labels = nanArray(slots);
     this.pendingX = new Float64Array([...dims][0] ?? 0);
   }
 
@@ -183,6 +208,7 @@ export class Prequential {
       return;
     }
     const slot = this.scored % this.history;
+    if (slot >= this.labels.length) this.reserve(Math.min(this.history, 2 * this.labels.length));
     this.labels[slot] = y;
     const up = y > 0 ? 1 : 0;
     for (let m = 0; m < this.tracks.length; m++) {
@@ -340,6 +366,12 @@ export class Prequential {
     };
   }
 
+  /** Makes every ring `length` slots long (at most `history`); slots beyond what was written are NaN. */
+  private reserve(length: number): void {
+    this.labels = grown(this.labels, length);
+    for (const t of this.tracks) t.reserve(length);
+  }
+
   /** Restores the evaluation of `models` (restored separately, in the same order as when saved). */
   static fromJSON(state: unknown, models: readonly OnlineModel[]): Prequential {
     const s = checkModelState(PrequentialStateSchema, state, 'prequential');
@@ -353,13 +385,14 @@ export class Prequential {
     if (s.pendingX.length !== pq.pendingX.length)
       throw malformed(`pending features of length ${s.pendingX.length}, models take ${pq.pendingX.length}`);
     const first = s.scored - len;
+    pq.reserve(len);
     pq.scored = s.scored;
     pq.droppedLabels = s.dropped;
     pq.hasPending = s.hasPending;
     pq.pendingX.set(s.pendingX);
     for (let i = 0; i < len; i++) pq.labels[(first + i) % s.history] = s.labels[i] ?? NaN;
     s.tracks.forEach((ts, m) => {
-      const t = new ModelTrack(s.history, s.aucBins);
+      const t = new ModelTrack(pq.labels.length, s.aucBins);
       t.n = ts.n;
       t.sse = ts.sse;
       t.sae = ts.sae;

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTickflowError } from '../../src/core/index.js';
-import { OnlineLogistic, Prequential, RecursiveLeastSquares, ZeroReturn } from '../../src/models/index.js';
+import {
+  Drift,
+  OnlineLogistic,
+  Prequential,
+  RecursiveLeastSquares,
+  SignPersistence,
+  ZeroReturn,
+  type Forecast,
+} from '../../src/models/index.js';
 import { ScriptedModel } from './scripted-model.js';
 
 // Four steps scored by hand (see the comments): forecast (return, pUp) made the bar before, label y.
@@ -71,6 +79,36 @@ describe('Prequential', () => {
     const ll = pq.losses('zero', 'logLoss', 2);
     assert.deepEqual(Array.from(ll), [Math.LN2, Math.LN2]);
     assert.equal(pq.report()[0]?.cumulative.n, 3);
+  });
+
+  it('a history longer than the rings start with: they grow and wrap, the loss series stay exact, and a checkpoint anywhere restores', () => {
+    const ys = Array.from({ length: 700 }, (_, i) => Math.sin(i * 0.7) * 0.01 + (i % 7 === 0 ? 0 : 0.001));
+    const none = new Float64Array(0);
+    const models = () => [new Drift(), new SignPersistence(), new ZeroReturn()];
+    const opts = { window: 200, history: 300 };
+    const whole = new Prequential(models(), opts);
+    const forecasts: (readonly (Forecast | null)[])[] = [whole.step(null, none)];
+    for (const y of ys) forecasts.push(whole.step(y, none));
+    // Step k's label ys[k] scores the forecasts made one step earlier (forecasts[k]).
+    const want = ys.slice(-300).map((y, i) => (y - (forecasts[400 + i]?.[0]?.return ?? NaN)) ** 2);
+    assert.deepEqual(Array.from(whole.losses('drift', 'squared')), want);
+    for (const cut of [30, 64, 65, 100, 299, 300, 301, 450]) {
+      const first = new Prequential(models(), opts);
+      first.step(null, none);
+      for (const y of ys.slice(0, cut)) first.step(y, none);
+      const saved = JSON.parse(JSON.stringify({ pq: first.toJSON(), models: first.models.map((m) => m.toJSON()) })) as {
+        pq: unknown;
+        models: unknown[];
+      };
+      const restored = Prequential.fromJSON(saved.pq, [
+        Drift.fromJSON(saved.models[0]),
+        SignPersistence.fromJSON(saved.models[1]),
+        ZeroReturn.fromJSON(saved.models[2]),
+      ]);
+      for (const y of ys.slice(cut)) restored.step(y, none);
+      assert.deepEqual(restored.toJSON(), whole.toJSON(), `restored after ${cut} steps`);
+      assert.deepEqual(restored.report(), whole.report());
+    }
   });
 
   it('tests then trains: scores each forecast before the model learns its label, trains on the x it forecast from', () => {
