@@ -105,7 +105,10 @@ export const PipelineStatsSchema = Type.Object(
     memory: Type.Optional(
       Type.Object(
         { rssBytes: Type.Number(), heapUsedBytes: Type.Number(), externalBytes: Type.Number() },
-        { description: 'this process: resident set, JS heap in use, memory outside the JS heap (buffers, native)' },
+        {
+          description:
+            "this process: resident set, JS heap in use, and V8's count of memory outside the JS heap held by JS objects (typed arrays, buffers); native libraries' own memory (DuckDB) is only in the resident set",
+        },
       ),
     ),
   },

@@ -2,3 +2,4 @@
 // registered by the API's prom-client registry.
 export * from './logger.js';
 export * from './rate-meter.js';
+export * from './process-memory.js';

@@ -1,7 +1,7 @@
 import { TickflowError, type FeedStats, type PipelineStats } from '../../core/index.js';
 import { exportPipelineStats, exportProcessStage } from '../../api/pipeline-metrics.js';
 import { startProbeServer } from '../../api/probe-server.js';
-import type { Logger } from '../../obs/index.js';
+import { processMemory, type Logger } from '../../obs/index.js';
 import { LiveSource } from '../../sources/live/live-source.js';
 import type { Config } from '../config.js';
 import type { PartitionedIngestStage } from '../pipeline/partitioned-ingest-stage.js';
@@ -96,7 +96,6 @@ function processPipelineStats(cfg: Config, stage: PartitionedProcessStage, start
 }
 
 function base(cfg: Config, mode: string, startedAt: number, now: number): PipelineStats {
-  const m = process.memoryUsage();
   return {
     type: 'stats',
     time: now,
@@ -112,6 +111,6 @@ function base(cfg: Config, mode: string, startedAt: number, now: number): Pipeli
     barsFinal: {},
     alerts: 0,
     store: { ...NO_STORE },
-    memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers },
+    memory: processMemory(),
   };
 }

@@ -4,7 +4,7 @@ import { TickflowError, type PipelineStats } from '../../core/index.js';
 import { createApiServer } from '../../api/index.js';
 import { seedModelPath } from '../../models/seed/index.js';
 import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '../../log/index.js';
-import type { Logger } from '../../obs/index.js';
+import { processMemory, type Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
 import { openStore } from '../../store/index.js';
 import { apiSecurity } from '../api-security.js';
@@ -206,7 +206,6 @@ export async function servePart(
 
 function splitStats(log: Log, startedAt: number, sink: SinkStage | undefined, extra: Partial<PipelineStats> | undefined): PipelineStats {
   const now = Date.now();
-  const m = process.memoryUsage();
   return {
     type: 'stats',
     time: now,
@@ -225,7 +224,7 @@ function splitStats(log: Log, startedAt: number, sink: SinkStage | undefined, ex
     barsFinal: {},
     alerts: 0,
     store: { commits: sink?.commits ?? 0, lastCommitAt: sink?.lastCommitAt ?? null, rowsWritten: sink?.rowsWritten ?? 0 },
-    memory: { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers },
+    memory: processMemory(),
     ...extra,
   };
 }

@@ -1,4 +1,5 @@
 import type { FeedStats, PipelineStats } from '../../core/index.js';
+import { processMemory } from '../../obs/index.js';
 import { LiveSource } from '../../sources/live/live-source.js';
 import type { Log } from '../../log/index.js';
 import type { Processor } from '../../stream/index.js';
@@ -58,11 +59,6 @@ export function pipelineStats(s: StatsSources): PipelineStats {
     barsFinal: { ...c.barsFinal },
     alerts,
     store: { commits: s.process.commits, lastCommitAt: s.process.lastCommitAt, rowsWritten: s.process.rowsWritten },
-    memory: memory(),
+    memory: processMemory(),
   };
-}
-
-function memory(): { rssBytes: number; heapUsedBytes: number; externalBytes: number } {
-  const m = process.memoryUsage();
-  return { rssBytes: m.rss, heapUsedBytes: m.heapUsed, externalBytes: m.external + m.arrayBuffers };
 }
