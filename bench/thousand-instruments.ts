@@ -14,6 +14,8 @@ export interface MemorySample {
   readonly t: number;
   readonly rss: number;
   readonly heap: number;
+  /** Memory outside the JS heap that V8 knows of (typed arrays, buffers); the rest of RSS is native (DuckDB) and V8's spare heap. */
+  readonly external: number;
   readonly rate: number;
 }
 
@@ -41,12 +43,21 @@ export function startThousandInstruments(label: string, extraArgs: string): Simu
     fetch(`${base}/api/stats`)
       .then(async (r) => {
         const s = (await r.json()) as PipelineStats;
-        samples.push({
+        const x: MemorySample = {
           t: Math.round((Date.now() - started) / 1000),
           rss: (s.memory?.rssBytes ?? 0) / 2 ** 20,
           heap: (s.memory?.heapUsedBytes ?? 0) / 2 ** 20,
+          external: (s.memory?.externalBytes ?? 0) / 2 ** 20,
           rate: s.stages[1]?.perSecond ?? 0,
-        });
+        };
+        samples.push(x);
+        // Progress on a long run: a line a minute.
+        if (samples.length % 6 === 0) {
+          const mb = (v: number): string => `${Math.round(v)} MB`;
+          process.stderr.write(
+            `# ${label} ${x.t} s: RSS ${mb(x.rss)}, heap ${mb(x.heap)}, external ${mb(x.external)}, ${Math.round(x.rate)} trades/s\n`,
+          );
+        }
       })
       // not listening yet
       .catch(() => undefined);
@@ -65,7 +76,10 @@ export function startThousandInstruments(label: string, extraArgs: string): Simu
   };
 }
 
-/** Peak and mean RSS of the first and last thirds (flat memory: the two means agree), peak heap, mean rate. */
+/**
+ * Peak and mean RSS of the first and last thirds, peak heap, mean rate, and the RSS trend once
+ * warmed up (flat memory: a trend near 0 MB/h; the first third holds start-up and filling caches).
+ */
 export function memorySummary(samples: readonly MemorySample[]): Record<string, number> {
   const third = Math.max(1, Math.floor(samples.length / 3));
   const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
@@ -75,5 +89,22 @@ export function memorySummary(samples: readonly MemorySample[]): Record<string, 
     'mean RSS first third MB': Math.round(mean(samples.slice(0, third).map((x) => x.rss))),
     'mean RSS last third MB': Math.round(mean(samples.slice(-third).map((x) => x.rss))),
     'peak heap MB': Math.round(Math.max(...samples.map((x) => x.heap))),
+    'peak external MB': Math.round(Math.max(...samples.map((x) => x.external))),
+    'RSS trend after the first third MB/h': Math.round(slopePerHour(samples.slice(third))),
   };
+}
+
+/** Least-squares slope of RSS over time, in MB per hour (0 for fewer than two samples). */
+function slopePerHour(samples: readonly MemorySample[]): number {
+  const n = samples.length;
+  if (n < 2) return 0;
+  const mt = samples.reduce((a, x) => a + x.t, 0) / n;
+  const mr = samples.reduce((a, x) => a + x.rss, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const x of samples) {
+    num += (x.t - mt) * (x.rss - mr);
+    den += (x.t - mt) ** 2;
+  }
+  return den === 0 ? 0 : (num / den) * 3600;
 }
