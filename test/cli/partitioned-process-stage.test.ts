@@ -4,11 +4,13 @@
 // write one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchFromTrades, epochMs, parseBarSpecs, type Bar, type InstrumentId, type Trade } from '../../src/core/index.js';
+import { batchFromTrades, epochMs, type Bar, type InstrumentId, type Trade } from '../../src/core/index.js';
 import type { AssignmentListener, Log, LogConsumer, LogProducer, LogRecord, ProduceRecord, TopicPartition } from '../../src/log/index.js';
 import { TOPICS } from '../../src/log/index.js';
 import { silentLogger } from '../../src/obs/index.js';
+import { resolveConfig } from '../../src/cli/config.js';
 import { PartitionedProcessStage } from '../../src/cli/pipeline/partitioned-process-stage.js';
+import { processorConfig } from '../../src/cli/pipeline/processor-config.js';
 import type { TradeRecord } from '../../src/cli/pipeline/trade-records.js';
 
 const T0 = Date.UTC(2026, 1, 1);
@@ -122,15 +124,8 @@ function stage(log: Log): PartitionedProcessStage {
   return new PartitionedProcessStage({
     log,
     group: GROUP,
-    processorConfig: {
-      intervals: parseBarSpecs('1m,5m'),
-      allowedLatenessMs: 2000,
-      idleTimeoutMs: 1000,
-      latePolicy: 'side-output',
-      reviseKeep: 16,
-      dedupeWindow: 1_000_000,
-      windows: [],
-    },
+    // What `tickflow process` builds, on two intervals.
+    processorConfig: processorConfig(resolveConfig('process', { intervals: '1m,5m' }, {}), true),
     logger: silentLogger(),
     checkpointIntervalMs: 1e9,
     liveTickMs: 1e9,
