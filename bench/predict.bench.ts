@@ -8,6 +8,7 @@
 // omission (autocannon's overallRate); a second run without a rate shows the headroom.
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,36 @@ async function serve(modelPath: string): Promise<void> {
   process.on('disconnect', () => void server.close().then(() => process.exit(0)));
 }
 
+/**
+ * The floor: node:http alone parsing the same bodies and answering a JSON of the same size, no
+ * framework, headers, validation or metrics. What is left between it and /predict is ours.
+ */
+async function serveFloor(): Promise<void> {
+  const answer = JSON.stringify({ predicted_close: 45_123.45678901234, label: 'same-bar estimator, not a forecast' });
+  const server = createServer((req, res) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (text += c));
+    req.on('end', () => {
+      const bar = JSON.parse(text) as { open?: unknown };
+      if (typeof bar.open !== 'number') res.statusCode = 400;
+      res.setHeader('content-type', 'application/json; charset=utf-8');
+      res.end(answer);
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    const addr = server.address();
+    process.on('message', (m: unknown) => {
+      if (m === 'cpu') {
+        const u = process.cpuUsage();
+        process.send?.({ cpuUs: u.user + u.system });
+      }
+    });
+    process.send?.({ url: typeof addr === 'object' && addr !== null ? `http://127.0.0.1:${addr.port}` : '' });
+    process.on('disconnect', () => server.close(() => process.exit(0)));
+  });
+}
+
 async function serverCpuUs(child: ChildProcess): Promise<number> {
   return new Promise((resolvePromise) => {
     const on = (m: unknown): void => {
@@ -112,53 +143,74 @@ async function main(): Promise<void> {
   }
   const modelPath = join(tmp.dir, 'models', 'seed-linear.json');
   const trained = await train({ dataset, out: modelPath, testFraction: 0.2 });
-  const child = fork(fileURLToPath(import.meta.url), ['--serve', modelPath], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const requests = bodies().map((body) => ({
+    method: 'POST' as const,
+    path: '/predict',
+    headers: { 'content-type': 'application/json' },
+    body,
+  }));
+  const rows: Row[] = [];
+  const rate = `at ${RATE.toLocaleString('en-US')} req/s`;
+  const servers = [
+    { args: ['--serve', modelPath], scenarios: [`POST /predict ${rate}`, 'POST /predict as fast as possible'] },
+    { args: ['--serve-floor'], scenarios: [`floor: bare node:http, same bodies, ${rate}`] },
+  ];
   try {
-    const url = await waitForUrl(child);
-    const requests = bodies().map((body) => ({
-      method: 'POST' as const,
-      path: '/predict',
-      headers: { 'content-type': 'application/json' },
-      body,
-    }));
-    const rows: Row[] = [];
-    for (const s of [
-      { name: `POST /predict at ${RATE.toLocaleString('en-US')} req/s`, rate: RATE },
-      { name: 'POST /predict as fast as possible', rate: undefined },
-    ]) {
-      const opts = { url, connections: CONNECTIONS, requests, ...(s.rate === undefined ? {} : { overallRate: s.rate }) };
-      // Warm-up: JIT, TypeBox's compiled check and fast-json-stringify's serializer.
-      await autocannon({ ...opts, duration: 2 });
-      const cpu0 = await serverCpuUs(child);
-      const r = await autocannon({ ...opts, duration: SECONDS });
-      const cpu = (await serverCpuUs(child)) - cpu0;
-      rows.push({
-        scenario: s.name,
-        'achieved req/s': Math.round(r.requests.average),
-        'p50 ms': r.latency.p50,
-        'p90 ms': r.latency.p90,
-        'p99 ms': r.latency.p99,
-        'p99.9 ms': r.latency.p99_9,
-        'max ms': r.latency.max,
-        'server CPU µs/req': Math.round(cpu / Math.max(1, r['2xx'] + r.non2xx)),
-        'errors+non2xx': r.errors + r.timeouts + r.non2xx,
+    for (const server of servers) {
+      const child = fork(fileURLToPath(import.meta.url), server.args, {
+        execArgv: ['--import', 'tsx'],
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
+      try {
+        const url = await waitForUrl(child);
+        for (const name of server.scenarios)
+          rows.push(await scenario(autocannon, child, url, requests, name, name.includes(rate) ? RATE : undefined));
+      } finally {
+        child.disconnect();
+      }
     }
     report(`Seed API POST /predict (autocannon, ${CONNECTIONS} connections, ${SECONDS} s per scenario)`, rows, [
       `model: tickflow train on ${trained.model.dataset.path.split('/').pop() ?? ''} (test RMSE ${trained.model.metrics.test.rmse.toFixed(2)}); server in a child process`,
       'fixed rate: autocannon overallRate, latencies corrected for coordinated omission; autocannon reports whole milliseconds',
       `server CPU: user + system time of the server process over the run / responses; 1e6 / it is the rate one free core sustains; load average at the end ${loadavg()[0]?.toFixed(1) ?? '?'} on ${cpus().length} cores`,
+      'floor: a node:http server that parses the body and answers a JSON of the same size, with no framework, headers, validation or metrics, under the same load',
       'target (issue #6): p99 ≤ 5 ms at 5,000 req/s',
     ]);
   } finally {
-    child.disconnect();
     tmp.cleanup();
   }
 }
 
-const at = process.argv.indexOf('--serve');
-if (at >= 0) await serve(process.argv[at + 1] ?? '');
-else await main();
+async function scenario(
+  autocannon: Autocannon,
+  child: ChildProcess,
+  url: string,
+  requests: { method: 'POST'; path: string; headers: Record<string, string>; body: string }[],
+  name: string,
+  rate: number | undefined,
+): Promise<Row> {
+  const opts = { url, connections: CONNECTIONS, requests, ...(rate === undefined ? {} : { overallRate: rate }) };
+  // Warm-up: JIT, TypeBox's compiled check and fast-json-stringify's serializer.
+  await autocannon({ ...opts, duration: 2 });
+  const cpu0 = await serverCpuUs(child);
+  const r = await autocannon({ ...opts, duration: SECONDS });
+  const cpu = (await serverCpuUs(child)) - cpu0;
+  return {
+    scenario: name,
+    'achieved req/s': Math.round(r.requests.average),
+    'p50 ms': r.latency.p50,
+    'p90 ms': r.latency.p90,
+    'p99 ms': r.latency.p99,
+    'p99.9 ms': r.latency.p99_9,
+    'max ms': r.latency.max,
+    'server CPU µs/req': Math.round(cpu / Math.max(1, r['2xx'] + r.non2xx)),
+    'errors+non2xx': r.errors + r.timeouts + r.non2xx,
+  };
+}
+
+if (process.argv.includes('--serve-floor')) await serveFloor();
+else {
+  const at = process.argv.indexOf('--serve');
+  if (at >= 0) await serve(process.argv[at + 1] ?? '');
+  else await main();
+}

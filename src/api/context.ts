@@ -5,6 +5,16 @@ import type { InstrumentCatalog } from './instrument-catalog.js';
 import type { LiveFeed } from './live-feed.js';
 import type { SeedModelSlot } from './routes/seed.js';
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * false: the handler only computes, it never waits on the store or the network, so it gets
+     * no handler timeout (server.ts). Default true.
+     */
+    waits?: boolean;
+  }
+}
+
 /** The Fastify instance type the API builds: TypeBox schemas type every handler. */
 export type ApiServer = FastifyInstance<
   RawServerDefault,

@@ -31,8 +31,20 @@ const windowText = (ms: number): string => (ms % 60_000 === 0 ? `${ms / 60_000} 
  */
 export async function registerRateLimit(app: ApiServer, opts: RateLimitOptions): Promise<boolean> {
   if (opts.max <= 0) return false;
+  // Parsing an address (node's BlockList) costs more than the rest of the check; clients are
+  // few, so each address is looked at once (the memo is emptied if it ever gets large).
+  const loopbackMemo = new Map<string, boolean>();
+  const fromLoopback = (ip: string): boolean => {
+    let yes = loopbackMemo.get(ip);
+    if (yes === undefined) {
+      if (loopbackMemo.size >= 4096) loopbackMemo.clear();
+      yes = isLoopback(ip);
+      loopbackMemo.set(ip, yes);
+    }
+    return yes;
+  };
   const exempt = (request: FastifyRequest): boolean =>
-    UNLIMITED_ROUTES.has(request.routeOptions.url ?? '') || (opts.exemptLoopback && isLoopback(request.ip));
+    UNLIMITED_ROUTES.has(request.routeOptions.url ?? '') || (opts.exemptLoopback && fromLoopback(request.ip));
   await app.register(fastifyRateLimit, {
     global: true,
     max: opts.max,

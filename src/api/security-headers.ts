@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fastifyHelmet from '@fastify/helmet';
+import helmet, { type HelmetOptions } from 'helmet';
 import type { ApiServer } from './context.js';
 
 /**
@@ -34,8 +34,7 @@ export function inlineScriptHashes(html: string): string[] {
 export async function registerSecurityHeaders(app: ApiServer, staticRoot: string | undefined): Promise<void> {
   const index = staticRoot === undefined ? undefined : join(staticRoot, 'index.html');
   const hashes = index !== undefined && existsSync(index) ? inlineScriptHashes(readFileSync(index, 'utf8')) : [];
-  await app.register(fastifyHelmet, {
-    global: true,
+  const headers = helmetHeaders({
     strictTransportSecurity: false,
     contentSecurityPolicy: {
       useDefaults: true,
@@ -49,4 +48,34 @@ export async function registerSecurityHeaders(app: ApiServer, staticRoot: string
       },
     },
   });
+  app.addHook('onRequest', (_request, reply, done) => {
+    const raw = reply.raw;
+    for (const [name, value] of headers) raw.setHeader(name, value);
+    done();
+  });
+}
+
+/**
+ * The headers helmet sets for these options, worked out once. The options are static, so every
+ * response gets the same headers; @fastify/helmet (used before) rebuilt helmet's middleware,
+ * CSP parsing included, on every request, which was a fifth of the CPU of a `POST /predict`
+ * (docs/BENCHMARKS.md). Helmet itself still decides the headers and their values.
+ */
+export function helmetHeaders(options: Readonly<HelmetOptions>): [string, string][] {
+  const headers = new Map<string, string>();
+  const recorder = {
+    setHeader(name: string, value: unknown): void {
+      headers.set(name, String(value));
+    },
+    removeHeader(name: string): void {
+      headers.delete(name);
+    },
+  };
+  let failed: unknown;
+  // Helmet's middleware is synchronous for static options: it has run when this call returns.
+  helmet(options)({} as never, recorder as never, (e?: unknown) => {
+    failed = e;
+  });
+  if (failed !== undefined) throw failed instanceof Error ? failed : new Error(String(failed));
+  return [...headers];
 }

@@ -370,6 +370,27 @@ describe('request limits', () => {
       await h.app.close();
     }
   });
+  it('the handler timeout applies to routes that wait, not to the compute-only seed predictions', async () => {
+    const h = await harness({ security: { timeouts: { handlerMs: 1234 } } });
+    try {
+      const seen = new Map<string, number>();
+      h.app.addHook('onRequest', async (request) => {
+        seen.set(`${request.method} ${request.routeOptions.url ?? ''}`, request.routeOptions.handlerTimeout);
+      });
+      await h.app.inject(`/api/bars?instrument=${BTC}&interval=1m`);
+      await h.app.inject('/health');
+      await h.app.inject({ method: 'POST', url: '/predict', payload: { open: 1, high: 2, low: 0.5, volume: 3 } });
+      await h.app.inject({ method: 'POST', url: '/batch_predict', payload: { data: [] } });
+      assert.deepEqual(Object.fromEntries(seen), {
+        'GET /api/bars': 1234,
+        'GET /health': 1234,
+        'POST /predict': 0,
+        'POST /batch_predict': 0,
+      });
+    } finally {
+      await h.app.close();
+    }
+  });
 });
 
 describe('socket timeouts', () => {

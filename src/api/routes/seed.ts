@@ -219,6 +219,7 @@ export function registerSeedRoutes(app: ApiServer, ctx: ApiContext): void {
     '/predict',
     {
       logLevel: 'warn',
+      config: { waits: false },
       validatorCompiler: typeboxValidator,
       schema: {
         tags: ['seed-model'],
@@ -241,6 +242,7 @@ export function registerSeedRoutes(app: ApiServer, ctx: ApiContext): void {
     '/batch_predict',
     {
       logLevel: 'warn',
+      config: { waits: false },
       bodyLimit: BATCH_BODY_LIMIT,
       validatorCompiler: typeboxValidator,
       schema: {
