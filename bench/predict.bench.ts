@@ -1,6 +1,7 @@
 // Latency of the seed API's POST /predict (a same-bar linear regression), measured with autocannon.
 // Run: node --import tsx bench/predict.bench.ts [seconds=10] [connections=20] [rate=5000]
-// (BENCH_NO_RECORD=1 prints without appending to docs/BENCHMARKS.md.)
+// (BENCH_NO_RECORD=1 prints without appending to docs/BENCHMARKS.md; PROF_DIR=dir writes the
+// servers' CPU profiles there.) The servers run with the young-generation size bin/tickflow.js sets.
 // The model is trained here by `tickflow train`'s code on the Kaggle BTC daily file (a synthetic
 // random walk when ../shared/data is absent); the server runs in a child process on an empty
 // in-memory store, so the load generator and the server do not share an event loop.
@@ -158,7 +159,12 @@ async function main(): Promise<void> {
   try {
     for (const server of servers) {
       const child = fork(fileURLToPath(import.meta.url), server.args, {
-        execArgv: ['--import', 'tsx'],
+        execArgv: [
+          '--import',
+          'tsx',
+          '--max-semi-space-size=32',
+          ...(process.env['PROF_DIR'] ? ['--cpu-prof', `--cpu-prof-dir=${process.env['PROF_DIR']}`] : []),
+        ],
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       });
       try {
