@@ -40,7 +40,13 @@ export interface DuckDbStoreOptions {
   readonly logger?: StoreLogger;
   /** DuckDB's buffer-manager limit (default `512MB`; DuckDB's own default is 80 % of RAM). */
   readonly memoryLimit?: string;
-  /** DuckDB worker threads (default 2). */
+  /**
+   * DuckDB's threads (default 1: the thread that runs each query, no background thread). The
+   * pipeline's own thread takes the other core. With 2, DuckDB's second thread and the
+   * query's thread spun on its task queue while a commit waited on the scan: replaying a
+   * kline file took 45–48 s and 79–83 s of CPU, against 35–37 s and 52–58 s with 1
+   * (docs/BENCHMARKS.md, 2026-12-02). Queries on different connections still run side by side.
+   */
   readonly threads?: number;
   /**
    * Run DuckDB in the calling thread instead of a worker thread. For tests and benchmarks;
@@ -189,7 +195,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     readOnly: opts.readOnly === true,
     lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')),
     memoryLimit: opts.memoryLimit ?? '512MB',
-    threads: opts.threads ?? 2,
+    threads: opts.threads ?? 1,
   };
   openFiles.add(file);
   try {
