@@ -14,9 +14,10 @@ import duckdb from '@duckdb/node-bindings';
  * runs DuckDB on a worker thread whose loop does nothing else.
  *
  * Numeric columns go into DuckDB's vectors with one memcpy per column and chunk (the
- * bindings' `copy_data_to_vector`), plus a validity mask built here for NaN. The node-api's
- * per-value `setItem` cost ~0.2 µs a value, most of it BigInt arithmetic on the validity
- * mask once a chunk holds a NULL: 2–3 µs per row of a bars or indicators table.
+ * bindings' `copy_data_to_vector`), plus a validity mask built here for NaN, instead of the
+ * node-api's per-value `setItem` (which updates the mask with BigInt arithmetic once a chunk
+ * holds a NULL). Scanning 1M rows of 15 doubles into `count(*)` took the JS thread 95–150 ms
+ * this way against 410–600 ms with `setItem` (in memory, 2026-12-02).
  */
 export type ScanColumn =
   /** NaN is read as NULL. */
