@@ -43,13 +43,35 @@ interface AutocannonResult {
   readonly '2xx': number;
   readonly duration: number;
 }
+interface PostRequest {
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
 type Autocannon = (opts: {
   url: string;
   connections: number;
   duration: number;
   overallRate?: number;
-  requests: { method: 'POST'; path: string; headers: Record<string, string>; body: string }[];
+  requests: PostRequest[];
 }) => Promise<AutocannonResult>;
+
+/**
+ * A server child's side of the talk with the parent: it announces its URL, answers 'cpu' with
+ * its CPU time (µs per request is the server's cost whatever else the machine is doing, where
+ * latency percentiles are not), and closes when the parent goes.
+ */
+function serveParent(url: string, close: () => Promise<void>): void {
+  process.on('message', (m: unknown) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ cpuUs: u.user + u.system });
+    }
+  });
+  process.send?.({ url });
+  process.on('disconnect', () => void close().then(() => process.exit(0)));
+}
 
 async function serve(modelPath: string): Promise<void> {
   const server = await startApiServer({
@@ -61,16 +83,7 @@ async function serve(modelPath: string): Promise<void> {
     seedModelPath: modelPath,
   });
   await server.app.ready();
-  // The parent asks for this process's CPU time around each run: µs per request is the server's
-  // cost whatever else the machine is doing, where latency percentiles are not.
-  process.on('message', (m: unknown) => {
-    if (m === 'cpu') {
-      const u = process.cpuUsage();
-      process.send?.({ cpuUs: u.user + u.system });
-    }
-  });
-  process.send?.({ url: server.url });
-  process.on('disconnect', () => void server.close().then(() => process.exit(0)));
+  serveParent(server.url, () => server.close());
 }
 
 /**
@@ -92,14 +105,8 @@ async function serveFloor(): Promise<void> {
   });
   server.listen(0, '127.0.0.1', () => {
     const addr = server.address();
-    process.on('message', (m: unknown) => {
-      if (m === 'cpu') {
-        const u = process.cpuUsage();
-        process.send?.({ cpuUs: u.user + u.system });
-      }
-    });
-    process.send?.({ url: typeof addr === 'object' && addr !== null ? `http://127.0.0.1:${addr.port}` : '' });
-    process.on('disconnect', () => server.close(() => process.exit(0)));
+    const url = typeof addr === 'object' && addr !== null ? `http://127.0.0.1:${addr.port}` : '';
+    serveParent(url, () => new Promise((done) => server.close(() => done())));
   });
 }
 
@@ -144,8 +151,8 @@ async function main(): Promise<void> {
   }
   const modelPath = join(tmp.dir, 'models', 'seed-linear.json');
   const trained = await train({ dataset, out: modelPath, testFraction: 0.2 });
-  const requests = bodies().map((body) => ({
-    method: 'POST' as const,
+  const requests = bodies().map((body): PostRequest => ({
+    method: 'POST',
     path: '/predict',
     headers: { 'content-type': 'application/json' },
     body,
@@ -191,7 +198,7 @@ async function scenario(
   autocannon: Autocannon,
   child: ChildProcess,
   url: string,
-  requests: { method: 'POST'; path: string; headers: Record<string, string>; body: string }[],
+  requests: PostRequest[],
   name: string,
   rate: number | undefined,
 ): Promise<Row> {
