@@ -36,14 +36,15 @@ class Binding {
   constructor(readonly source: ScanSource) {}
 }
 
+/** Bytes of one chunk's validity mask. */
+const BYTES = CHUNK / 8;
+
 class Cursor {
   pos = 0;
   /** One chunk's validity mask: bit i of byte i >> 3 (DuckDB's uint64 words, little-endian). */
-  readonly mask = new Uint8Array(CHUNK / 8);
+  readonly mask = new Uint8Array(BYTES);
   readonly seq = new Uint32Array(CHUNK);
 }
-
-const BYTES = CHUNK / 8;
 
 /** Copies `n` values of `a` from `pos` into the vector; NaN (f64) becomes NULL. */
 function copyColumn(vector: duckdb.Vector, a: Float64Array | Uint32Array, pos: number, n: number, mask: Uint8Array): void {
