@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { TickflowError } from '../../core/index.js';
+import { startWorkerThread } from '../../core/worker-thread.js';
 import type { FitJob } from './fit-forest.js';
 import type { FitOutcome, Retrainer } from './retrainer.js';
 import type { FitRequestMessage } from './serve-fits.js';
@@ -112,7 +113,7 @@ export class WorkerRetrainer implements Retrainer {
 
   private ensureWorker(): Worker {
     if (this.worker !== undefined) return this.worker;
-    const w = startWorker(this.entry ?? new URL(`./retrain-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url));
+    const w = startWorkerThread(this.entry ?? new URL(`./retrain-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url));
     this.stats.workerStarts++;
     w.unref();
     w.on('message', (m: unknown) => {
@@ -161,15 +162,4 @@ export async function closeSharedRetrainer(): Promise<void> {
   const s = shared;
   shared = undefined;
   await s?.close();
-}
-
-/**
- * Starts the worker module at `entry`. Under tsx (no build step) a worker does not inherit the
- * TypeScript loader, so a tiny bootstrap registers it before importing (as src/store/engine-transport.ts).
- */
-function startWorker(entry: URL): Worker {
-  if (extname(entry.pathname) !== '.ts') return new Worker(entry);
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(boot, { eval: true });
 }
