@@ -67,17 +67,22 @@ export function aucExact(scores: ArrayLike<number>, labels: ArrayLike<number>, l
 export class BinnedAuc {
   readonly bins: number;
   readonly range: number;
-  // Counts as 32-bit integers: 8 KB per model at the default size, and no series scores 4e9 bars.
-  private readonly pos: Uint32Array;
-  private readonly neg: Uint32Array;
+  /**
+   * Positives per bin, then negatives per bin, as 32-bit integers (no series scores 4e9 bars): 8 KB
+   * per model at the default size, allocated at the first score, so that the thousands of series
+   * that have seen no label yet (a run's 15m, 1h and 1d series in its first minutes) hold none.
+   */
+  private counts: Uint32Array | null = null;
 
   constructor(bins = 1024, range = 4) {
     if (!Number.isInteger(bins) || bins < 2) throw new TickflowError('CONFIG_INVALID', `AUC bins must be an integer >= 2, got ${bins}`);
     if (!(range > 0)) throw new TickflowError('CONFIG_INVALID', `AUC logit range must be > 0, got ${range}`);
     this.bins = bins;
     this.range = range;
-    this.pos = new Uint32Array(bins);
-    this.neg = new Uint32Array(bins);
+  }
+
+  private allocated(): Uint32Array {
+    return (this.counts ??= new Uint32Array(2 * this.bins));
   }
 
   add(score: number, up: number): void {
@@ -86,17 +91,20 @@ export class BinnedAuc {
     let b = Math.floor(((logit + this.range) / (2 * this.range)) * this.bins);
     if (b < 0) b = 0;
     else if (b >= this.bins) b = this.bins - 1;
-    if (up === 1) this.pos[b] = (this.pos[b] ?? 0) + 1;
-    else this.neg[b] = (this.neg[b] ?? 0) + 1;
+    const c = this.allocated();
+    if (up !== 1) b += this.bins;
+    c[b] = (c[b] ?? 0) + 1;
   }
 
   value(): number {
+    const c = this.counts;
+    if (c === null) return NaN;
     let negBelow = 0;
     let u = 0;
     let P = 0;
     for (let b = 0; b < this.bins; b++) {
-      const p = this.pos[b] ?? 0;
-      const n = this.neg[b] ?? 0;
+      const p = c[b] ?? 0;
+      const n = c[this.bins + b] ?? 0;
       u += p * (negBelow + n / 2);
       negBelow += n;
       P += p;
@@ -108,9 +116,10 @@ export class BinnedAuc {
   /** Sparse counts: [bin, positives, negatives] for every bin that has any. */
   toJSON(): { bins: number; range: number; counts: [number, number, number][] } {
     const counts: [number, number, number][] = [];
-    for (let b = 0; b < this.bins; b++) {
-      const p = this.pos[b] ?? 0;
-      const n = this.neg[b] ?? 0;
+    const c = this.counts;
+    for (let b = 0; c !== null && b < this.bins; b++) {
+      const p = c[b] ?? 0;
+      const n = c[this.bins + b] ?? 0;
       if (p > 0 || n > 0) counts.push([b, p, n]);
     }
     return { bins: this.bins, range: this.range, counts };
@@ -122,8 +131,9 @@ export class BinnedAuc {
     for (const [b = -1, p = 0, n = 0] of s.counts) {
       if (!Number.isInteger(b) || b < 0 || b >= s.bins)
         throw new TickflowError('MALFORMED', `AUC state: bin ${b} outside 0..${s.bins - 1}`);
-      a.pos[b] = p;
-      a.neg[b] = n;
+      const c = a.allocated();
+      c[b] = p;
+      c[s.bins + b] = n;
     }
     return a;
   }
@@ -133,9 +143,10 @@ export class BinnedAuc {
     let shared = 0;
     let P = 0;
     let N = 0;
-    for (let b = 0; b < this.bins; b++) {
-      const p = this.pos[b] ?? 0;
-      const n = this.neg[b] ?? 0;
+    const c = this.counts;
+    for (let b = 0; c !== null && b < this.bins; b++) {
+      const p = c[b] ?? 0;
+      const n = c[this.bins + b] ?? 0;
       shared += p * n;
       P += p;
       N += n;

@@ -117,7 +117,7 @@ class ModelTrack {
 }
 
 /** Slots a ring starts with; it doubles as it fills, up to its history (see `Prequential.reserve`). */
-const FIRST_SLOTS = 64;
+const FIRST_SLOTS = 16;
 
 function nanArray(length: number): Float64Array {
   return new Float64Array(length).fill(NaN);

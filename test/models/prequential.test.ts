@@ -154,6 +154,20 @@ describe('Prequential', () => {
     assert.ok(r?.quarantined);
   });
 
+  it('holds little until it is scored: its rings start small and the AUC counts come with the first score', () => {
+    // A run of 1,000 instruments has 5,000 forecasting series, most of them far from their first label.
+    const before = process.memoryUsage().arrayBuffers;
+    const series: Prequential[] = [];
+    for (let i = 0; i < 1000; i++) series.push(new Prequential([new ZeroReturn(), new Drift()]));
+    const perSeries = (process.memoryUsage().arrayBuffers - before) / series.length;
+    assert.ok(perSeries <= 1024, `${perSeries} bytes of typed arrays per new series, want <= 1024`);
+    const pq = series[0] as Prequential;
+    pq.step(null, new Float64Array(0));
+    pq.step(0.01, new Float64Array(0));
+    pq.step(-0.01, new Float64Array(0));
+    assert.equal(pq.report()[0]?.cumulative.auc, 0.5, 'zero return forecasts pUp 1/2 for both labels: a tie');
+  });
+
   it('refuses duplicate names and mixed feature lengths', () => {
     const code = (c: string) => (e: unknown) => isTickflowError(e) && e.code === c;
     assert.throws(() => new Prequential([new ZeroReturn(), new ZeroReturn()]), code('CONFIG_INVALID'));
