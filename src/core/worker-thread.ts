@@ -17,8 +17,9 @@ export interface WorkerThreadOptions {
  * bin/tickflow.js runs node with `--max-semi-space-size=32`, for the main thread's throughput.
  * V8 flags hold for every isolate of the process, and that one overrides a worker's
  * `resourceLimits`: each worker got a 64 MB young generation too, all of it resident (the store's
- * worker used under 20 MB of it). V8 reads the flag only when it creates an isolate's heap, so it
- * is cleared here before a worker starts; the main thread keeps the heap it was created with.
+ * worker never had more than 25 MB of it in use). V8 reads the flag only when it creates an
+ * isolate's heap, so it is cleared here before a worker starts; the main thread keeps the heap it
+ * was created with. (Node keeps V8's flags writable after start-up for `v8.setFlagsFromString`.)
  */
 export function startWorkerThread(entry: URL, opts: WorkerThreadOptions = {}): Worker {
   setFlagsFromString('--max-semi-space-size=0');
