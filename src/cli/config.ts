@@ -48,6 +48,7 @@ export interface Config {
   log: string;
   partitions: number;
   tradesCodec: 'json' | 'binary';
+  outputCodec: 'json' | 'binary';
   group: string;
   logLevel: string;
   dbMemory: string;
@@ -569,6 +570,16 @@ export const OPTIONS: readonly OptionDef[] = [
     description: 'kafka: how trades are encoded on the trades topic: json (readable by any Kafka tool) or binary (compact, faster)',
     default: 'json',
     commands: ['run', 'ingest', 'process'],
+    parse: oneOf('json', 'binary'),
+  },
+  {
+    key: 'outputCodec',
+    flag: '--output-codec <codec>',
+    env: 'TICKFLOW_OUTPUT_CODEC',
+    description:
+      'kafka: how bars, indicators, alerts and the other output topics are encoded: json (readable by any Kafka tool) or binary (columns, several times faster); process and serve must agree',
+    default: 'json',
+    commands: ON_LOG,
     parse: oneOf('json', 'binary'),
   },
   {

@@ -162,7 +162,7 @@ export function buildProgram(): Command {
       const part = await (await import('./commands/split.js')).processPart(cfg, logger);
       probes.watch(part);
       process.stdout.write(
-        `tickflow ${VERSION} process: group ${cfg.group} on ${cfg.log}, bars ${cfg.intervals.map((i) => i.name).join(',')}\n`,
+        `tickflow ${VERSION} process: group ${cfg.group} on ${cfg.log}, bars ${cfg.intervals.map((i) => i.name).join(',')} (trades codec ${cfg.tradesCodec}, output codec ${cfg.outputCodec})\n`,
       );
       await untilDone(part, logger);
     } catch (e) {
@@ -185,7 +185,7 @@ export function buildProgram(): Command {
       if (cfg.log !== 'memory') {
         const part = await (await import('./commands/split.js')).servePart(cfg, logger);
         process.stdout.write(
-          `tickflow ${VERSION} serve: ${cfg.log} → ${describeStore(cfg.store, cfg.dataDir)}\n  dashboard  ${part.url}/\n  API        ${part.url}/api  (OpenAPI: ${part.url}/docs)\n`,
+          `tickflow ${VERSION} serve: ${cfg.log} (output codec ${cfg.outputCodec}) → ${describeStore(cfg.store, cfg.dataDir)}\n  dashboard  ${part.url}/\n  API        ${part.url}/api  (OpenAPI: ${part.url}/docs)\n`,
         );
         await untilDone(part, logger);
         return;

@@ -72,7 +72,8 @@ function member(
   const producer: LogProducer = {
     async send<T>(topic: string, recs: readonly ProduceRecord<T>[]): Promise<void> {
       for (const r of recs) {
-        if (topic === TOPICS.bars) broker.bars.push(r.value as Bar);
+        // A bars record holds one instrument's bars from one batch (output-codecs.ts).
+        if (topic === TOPICS.bars) broker.bars.push(...(r.value as Bar[]));
         if (topic === TOPICS.state) {
           broker.state.set(r.key, {
             topic,

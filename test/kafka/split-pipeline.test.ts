@@ -67,6 +67,7 @@ function split(t: TestContext, k: KafkaTarget, files: string[], partitions: numb
           replay: files.join(','),
           partitions: String(partitions),
           tradesCodec: codec,
+          outputCodec: codec,
           port: '0',
           checkpointInterval: '200ms',
           pace: '0',
@@ -173,7 +174,7 @@ async function runThrough(s: Split, dataDir: string, processes: number, log?: Lo
 
 for (const codec of ['json', 'binary']) {
   test(
-    `through Kafka (${codec} trades), ingest → process → serve stores exactly the embedded run's bars and indicators`,
+    `through Kafka (${codec} trades and outputs), ingest → process → serve stores exactly the embedded run's bars and indicators`,
     { skip, timeout: 300_000 },
     async (t) => {
       const k = target as KafkaTarget;

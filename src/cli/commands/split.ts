@@ -44,7 +44,7 @@ export async function openSplitLog(cfg: Config, logger: Logger): Promise<Log> {
     throw new TickflowError('USAGE', `this command runs on a Kafka log: pass --log kafka://host:port (or TICKFLOW_LOG); got '${cfg.log}'`);
   }
   const log = await openLog(cfg.log, {
-    kafka: { ...kafkaOptionsFromEnv(), partitions: cfg.partitions, codecs: pipelineCodecs(cfg.tradesCodec), logger },
+    kafka: { ...kafkaOptionsFromEnv(), partitions: cfg.partitions, codecs: pipelineCodecs(cfg.tradesCodec, cfg.outputCodec), logger },
   });
   try {
     await log.ensureTopics(splitTopics(cfg.partitions));

@@ -62,12 +62,17 @@ function observe(topic: string, records: readonly ProduceRecord<unknown>[]): voi
   } else if (topic === TOPICS.bars) {
     const now = Date.now();
     observeEmitted(
-      records.map((r) => r.value).filter((v): v is Bar => isTyped(v, 'bar')),
+      valuesOf(records).filter((v): v is Bar => isTyped(v, 'bar')),
       now,
     );
   } else if (topic === TOPICS.predictions) {
-    countPredictions(records.map((r) => r.value).filter((v): v is Prediction => isTyped(v, 'prediction')));
+    countPredictions(valuesOf(records).filter((v): v is Prediction => isTyped(v, 'prediction')));
   }
+}
+
+/** The values the records hold: one each (embedded pipeline) or an array each (split deployment, output-codecs.ts). */
+function valuesOf(records: readonly ProduceRecord<unknown>[]): unknown[] {
+  return records.flatMap((r) => (Array.isArray(r.value) ? (r.value as unknown[]) : [r.value]));
 }
 
 function isTyped(v: unknown, type: string): boolean {

@@ -2,6 +2,7 @@ import type { InstrumentId, TradeBatch } from '../../core/index.js';
 import { TOPICS, type Log, type ProduceRecord } from '../../log/index.js';
 import { RateMeter, type Logger } from '../../obs/index.js';
 import type { TradeSource } from '../../sources/index.js';
+import { outputRecords } from './output-codecs.js';
 import { splitByInstrument, type TradeRecord } from './trade-records.js';
 
 /**
@@ -76,7 +77,7 @@ export class PartitionedIngestStage {
         inFlight.push(
           producer.send(
             TOPICS.gaps,
-            gaps.map((g) => ({ key: g.instrument, value: g })),
+            outputRecords(gaps, (g) => g.instrument),
           ),
         );
       if (chunk.rejects.length > 0) {

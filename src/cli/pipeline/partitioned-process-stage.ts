@@ -4,6 +4,7 @@ import { TOPICS, type Log, type LogConsumer, type LogProducer, type LogRecord, t
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
 import { Processor, ProcessorOutputs, type ProcessorConfig, type ProcessorSnapshot } from '../../stream/index.js';
+import { outputRecords } from './output-codecs.js';
 import type { TradeRecord } from './trade-records.js';
 
 /**
@@ -225,20 +226,18 @@ export class PartitionedProcessStage {
       this.send(TOPICS.late, d.late, (x) => x.instrument),
       this.send(TOPICS.predictions, d.predictions, (x) => x.instrument),
       this.send(TOPICS.modelMetrics, d.modelMetrics, (x) => x.instrument),
-      this.send(TOPICS.modelVersions, d.modelVersions, (x) => x.instrument),
+      this.send(TOPICS.modelVersions, d.modelVersions, (x) => x.instrument, 1),
     ]);
   }
 
   /**
-   * Sends are pipelined (the log keeps their order): a checkpoint waits for all of them
-   * (`drainSends`), and beyond MAX_IN_FLIGHT the oldest is awaited, bounding memory.
+   * One record per key (instrument) holds all of this batch's values of that key (see
+   * `outputRecords`). Sends are pipelined (the log keeps their order): a checkpoint waits for
+   * all of them (`drainSends`), and beyond MAX_IN_FLIGHT the oldest is awaited, bounding memory.
    */
-  private async send<T>(topic: string, values: readonly T[], key: (v: T) => string): Promise<void> {
+  private async send<T>(topic: string, values: readonly T[], key: (v: T) => string, maxPerRecord?: number): Promise<void> {
     if (values.length === 0) return;
-    const p = this.producer.send(
-      topic,
-      values.map((value) => ({ key: key(value), value })),
-    );
+    const p = this.producer.send(topic, outputRecords(values, key, maxPerRecord));
     p.catch((e: unknown) => (this.failure ??= e));
     this.inFlight.push(p);
     if (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();

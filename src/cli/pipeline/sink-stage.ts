@@ -69,7 +69,7 @@ export class SinkStage {
   private readonly buffer = new WriteBuffer();
   private positions: Positions = {};
   private dirty = false;
-  private consumer: LogConsumer<OutputValue> | undefined;
+  private consumer: LogConsumer<readonly OutputValue[]> | undefined;
   private lastCheckpoint: number;
   private readonly now: () => number;
   private readonly id: string;
@@ -89,7 +89,11 @@ export class SinkStage {
   async run(signal?: AbortSignal): Promise<void> {
     // Subscribed before anything is awaited: on the embedded log, outputs produced to a topic
     // nobody subscribes to yet are subject to its retention limit.
-    const consumer = this.o.log.consumer<OutputValue>({ group: this.o.group ?? 'sink', topics: [...OUTPUT_TOPICS], maxRecords: 4096 });
+    const consumer = this.o.log.consumer<readonly OutputValue[]>({
+      group: this.o.group ?? 'sink',
+      topics: [...OUTPUT_TOPICS],
+      maxRecords: 4096,
+    });
     this.consumer = consumer;
     const cp = await this.o.store.loadCheckpoint(this.id);
     if (cp) this.positions = JSON.parse(cp.positions) as Positions;
@@ -124,53 +128,56 @@ export class SinkStage {
     this.checkpoint().catch((e: unknown) => this.o.logger.error({ err: e }, 'sink: checkpoint failed'));
   }
 
-  private handle(r: LogRecord<OutputValue>): void {
+  private handle(r: LogRecord<readonly OutputValue[]>): void {
     const key = tpKey(r.topic, r.partition);
     if (r.offset < (this.positions[key] ?? 0)) return;
     this.positions[key] = r.offset + 1;
     this.dirty = true;
-    this.meter.mark(1);
-    const v = r.value;
+    // A record holds the values of one key from one batch of `process` (output-codecs.ts).
+    const values = r.value;
+    this.meter.mark(values.length);
     const hub = this.o.hub;
+    const b = this.buffer;
     switch (r.topic) {
       case TOPICS.bars: {
-        const b = v as Bar;
-        if (b.final) this.buffer.addBars([b]);
-        else this.interim++;
-        hub?.publish({ type: 'bar', bar: b });
+        const bars = values as readonly Bar[];
+        const final = bars.filter((x) => x.final);
+        if (final.length > 0) b.addBars(final);
+        this.interim += bars.length - final.length;
+        if (hub) for (const bar of bars) hub.publish({ type: 'bar', bar });
         break;
       }
       case TOPICS.indicators:
-        this.buffer.addIndicators([v as IndicatorSet]);
+        b.addIndicators(values as readonly IndicatorSet[]);
         break;
       case TOPICS.alerts:
-        this.buffer.addAlerts([v as Alert]);
-        hub?.publish({ type: 'alert', alert: v as Alert });
+        b.addAlerts(values as readonly Alert[]);
+        if (hub) for (const alert of values as readonly Alert[]) hub.publish({ type: 'alert', alert });
         break;
       case TOPICS.windows:
-        this.buffer.addWindows([v as WindowStats]);
-        hub?.publish({ type: 'window', window: v as WindowStats });
+        b.addWindows(values as readonly WindowStats[]);
+        if (hub) for (const window of values as readonly WindowStats[]) hub.publish({ type: 'window', window });
         break;
       case TOPICS.late:
-        this.buffer.addLate([v as LateTrade]);
+        b.addLate(values as readonly LateTrade[]);
         break;
       case TOPICS.rejects:
-        this.buffer.addRejects([v as Reject]);
+        b.addRejects(values as readonly Reject[]);
         break;
       case TOPICS.gaps:
-        this.buffer.addGaps([v as FeedGap]);
+        b.addGaps(values as readonly FeedGap[]);
         break;
       case TOPICS.predictions:
-        this.buffer.addPredictions([v as Prediction]);
-        hub?.publish({ type: 'prediction', prediction: v as Prediction });
+        b.addPredictions(values as readonly Prediction[]);
+        if (hub) for (const prediction of values as readonly Prediction[]) hub.publish({ type: 'prediction', prediction });
         break;
       case TOPICS.modelMetrics:
-        this.buffer.addModelMetrics([v as ModelMetrics]);
-        if (this.o.tracking) this.trackMetrics.push(v as ModelMetrics);
+        b.addModelMetrics(values as readonly ModelMetrics[]);
+        if (this.o.tracking) this.trackMetrics.push(...(values as readonly ModelMetrics[]));
         break;
       case TOPICS.modelVersions:
-        this.buffer.addModelVersions([v as ModelVersion]);
-        if (this.o.tracking) this.trackVersions.push(v as ModelVersion);
+        b.addModelVersions(values as readonly ModelVersion[]);
+        if (this.o.tracking) this.trackVersions.push(...(values as readonly ModelVersion[]));
         break;
       default:
         break;
