@@ -1,13 +1,14 @@
 // The split pipeline through a real Kafka broker on this machine (the broker shares the 2 cores):
 //  1. throughput: a kline file replayed by `ingest` → trades topic → one `process` instance →
-//     output topics → `serve`'s sink → DuckDB, binary and JSON trade codecs; trades/s from the
-//     first record produced until the store holds the last bar;
+//     output topics → `serve`'s sink → DuckDB, binary and JSON codecs (trades and outputs alike);
+//     trades/s from the first record produced (once both consumer groups have their
+//     partitions) until the store's last commit of the run;
 //  2. latency at a steady 20,000 trades/s: trades produced straight to the trades topic (binary)
 //     in 5 ms slices; each interim 1s bar update `process` publishes is matched, by its last
 //     trade id, to the time that trade was produced.
 // Needs a broker: KAFKA_BROKERS, or infra/kafka/kafka.sh start (run `npm run bench -- kafka-pipeline`).
 // BENCH_KLINES=file replays another kline file, BENCH_CODECS=binary runs one codec, BENCH_LATENCY=0
-// skips the latency run (BENCH_NO_RECORD=1: print only).
+// skips the latency run, BENCH_PROGRESS_MS sets the progress lines' period (BENCH_NO_RECORD=1: print only).
 import { Admin } from '@platformatic/kafka';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,7 @@ function config(dataDir: string, prefix: string, codec: string, extra: Record<st
       replay: FILE,
       partitions: String(PARTITIONS),
       tradesCodec: codec,
+      outputCodec: codec,
       port: '0',
       pace: '0',
       ...extra,
@@ -75,36 +77,41 @@ async function throughput(codec: string): Promise<Row> {
   try {
     const proc = await processPart(cfg, logger, log);
     const serve = await servePart(cfg, logger, log);
+    // Sustained throughput: timed once both consumer groups have their partitions.
+    while (proc.stage.partitions().length < PARTITIONS || (await serve.sink.lag()).length === 0)
+      await new Promise((r) => setTimeout(r, 50));
     const t0 = performance.now();
+    const wall0 = Date.now();
     const ing = await ingest(cfg, logger, log);
     const progress = setInterval(
       () =>
         process.stderr.write(
           `  ${codec}: ingested ${ing.stages.reduce((a, s) => a + s.meter.total, 0)}, processed ${proc.stage.meter.total}, sink records ${serve.sink.meter.total}, stored rows ${serve.sink.rowsWritten}\n`,
         ),
-      5000,
+      Number(process.env['BENCH_PROGRESS_MS'] ?? 5000),
     );
     await ing.done;
     const ingested = ing.stages.reduce((a, s) => a + s.meter.total, 0);
     process.stderr.write(`  ${codec}: ingest done (${ingested} trades)\n`);
     const produceS = (performance.now() - t0) / 1000;
-    // Done when `process` has consumed every trade produced and then the store took no new
-    // rows for 2 s. (Waiting for a quiet store alone ended runs early: a sink that catches up
-    // faster than `process` emits idles for seconds while `process` is still working.)
-    let last = -1;
-    let since = performance.now();
+    // Done when every trade is in a checkpoint of `process` (its group's committed offsets are
+    // at the end of the trades topic: a checkpoint is written only once the brokers hold every
+    // output of the records it covers) and the sink's are at the end of every output topic (it
+    // commits only after the store has the rows). The end time is the sink's last store commit.
+    // (Waiting for the store to be quiet for a while ended runs early, while `process` was still
+    // encoding or its sends were waiting for acknowledgements.)
     const deadline = performance.now() + 20 * 60_000;
+    const caughtUp = (lags: { lag: number }[]): boolean => lags.length > 0 && lags.every((l) => l.lag === 0);
     for (;;) {
-      const n = serve.sink.rowsWritten;
-      if (n !== last || proc.stage.meter.total < ingested) {
-        last = n;
-        since = performance.now();
-      } else if (performance.now() - since > 2000) break;
+      if (proc.stage.meter.total >= ingested && caughtUp(await proc.stage.lag()) && caughtUp(await serve.sink.lag())) break;
       if (performance.now() > deadline) {
-        throw new Error(`${codec}: not done after 20 min: processed ${proc.stage.meter.total} of ${ingested} trades, ${n} rows stored`);
+        throw new Error(
+          `${codec}: not done after 20 min: processed ${proc.stage.meter.total} of ${ingested} trades, ${serve.sink.rowsWritten} rows stored`,
+        );
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
+    const since = (serve.sink.lastCommitAt ?? Date.now()) - wall0 + t0;
     clearInterval(progress);
     const totalS = (since - t0) / 1000;
     await proc.stop();
@@ -140,16 +147,18 @@ async function latency(rate: number, seconds: number): Promise<Row> {
     const proc = await processPart(cfg, logger, log);
     // Wait for the partitions to be assigned before producing.
     while (proc.stage.partitions().length < PARTITIONS) await new Promise((r) => setTimeout(r, 50));
-    const bars = log.consumer<Bar>({ group: `${prefix}probe`, topics: [TOPICS.bars], maxRecords: 4096 });
+    // A bars record holds one instrument's bar updates from one batch (output-codecs.ts).
+    const bars = log.consumer<Bar[]>({ group: `${prefix}probe`, topics: [TOPICS.bars], maxRecords: 4096 });
     let measuring = false;
     const probe = (async () => {
       for await (const recs of bars) {
         const now = performance.now();
         for (const r of recs) {
-          const b = r.value;
-          if (b.final || b.interval !== '1s' || !measuring) continue;
-          const at = producedAt.get(b.lastTradeId);
-          if (at !== undefined) samples.push(now - at);
+          for (const b of r.value) {
+            if (b.final || b.interval !== '1s' || !measuring) continue;
+            const at = producedAt.get(b.lastTradeId);
+            if (at !== undefined) samples.push(now - at);
+          }
         }
       }
     })();

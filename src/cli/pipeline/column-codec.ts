@@ -7,7 +7,7 @@ import type { Codec } from '../../log/index.js';
  * sets, windows, alerts, forecasts): the record's values are stored column by column, numbers
  * as little-endian float64, booleans as bytes, strings as indexes into a table of the record's
  * distinct strings (an instrument and a few interval names). Encoding and decoding cost a
- * fraction of JSON's (see bench/output-codecs.bench.ts), which bounds how many bars a second
+ * tenth of JSON's (bench/output-codecs.bench.ts), which bounds how many bars a second
  * the split deployment moves.
  *
  * The layout is derived from the record type's schema, so it changes when the schema does:

@@ -189,13 +189,24 @@ export class PartitionedProcessStage {
           touched.add(task);
         }
         for (const t of touched) await this.emit(t, this.o.publishInterim);
-        if (this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) await this.checkpointAll();
+        // Not awaited: a checkpoint waits for the brokers to acknowledge every output sent so
+        // far, and the next records can be processed meanwhile (its snapshot is taken at once).
+        // One runs at a time; a failure stops the loop at its next step.
+        if (this.checkpointing === undefined && this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) {
+          this.checkpointAll().catch((e: unknown) => (this.failure ??= e));
+        }
       }
     } finally {
       clearInterval(tick);
       signal?.removeEventListener('abort', onAbort);
+      await this.checkpointing?.catch(() => undefined);
       await consumer.close();
     }
+  }
+
+  /** Per assigned trades partition: end offset, committed offset (the last checkpoint's) and lag. */
+  lag(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    return this.consumer?.lag?.() ?? Promise.resolve([]);
   }
 
   private async handle(task: PartitionTask, rec: LogRecord<TradeRecord>): Promise<void> {
@@ -233,7 +244,7 @@ export class PartitionedProcessStage {
   /**
    * One record per key (instrument) holds all of this batch's values of that key (see
    * `outputRecords`). Sends are pipelined (the log keeps their order): a checkpoint waits for
-   * all of them (`drainSends`), and beyond MAX_IN_FLIGHT the oldest is awaited, bounding memory.
+   * all of them (`takeSends`), and beyond MAX_IN_FLIGHT the oldest is awaited, bounding memory.
    */
   private async send<T>(topic: string, values: readonly T[], key: (v: T) => string, maxPerRecord?: number): Promise<void> {
     if (values.length === 0) return;
@@ -243,12 +254,11 @@ export class PartitionedProcessStage {
     if (this.inFlight.length > MAX_IN_FLIGHT) await this.inFlight.shift();
   }
 
-  /** Waits until every output sent so far is acknowledged (before a checkpoint may cover it). */
-  private async drainSends(): Promise<void> {
+  /** The sends not yet acknowledged, handed to a checkpoint to wait for. */
+  private takeSends(): Promise<void>[] {
     const all = this.inFlight;
     this.inFlight = [];
-    await Promise.all(all);
-    if (this.failure) throw this.failure;
+    return all;
   }
 
   private async liveTick(): Promise<void> {
@@ -356,9 +366,12 @@ export class PartitionedProcessStage {
       offset: t.nextOffset,
       value: encodeCheckpoint({ v: 1, offset: t.nextOffset, processor: t.processor.toJSON(), stage: t.state, updatedAt: this.now() }),
     }));
+    // Every output of these records must be acknowledged before the checkpoint that covers them:
+    // the sends issued until now (not those the consume loop issues while this one waits).
+    const sent = this.takeSends();
     await Promise.all(emitted);
-    // Every output of these records must be acknowledged before the checkpoint that covers them.
-    await this.drainSends();
+    await Promise.all(sent);
+    if (this.failure) throw this.failure;
     // A partition revoked meanwhile is someone else's now: its checkpoint must not be written.
     // On Kafka, neither while the group rebalances nor once the consumer has heard of the
     // revocation (before this stage's listener has): a checkpoint landing after the new
