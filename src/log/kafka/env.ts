@@ -10,6 +10,7 @@ type EnvOptions = Omit<KafkaLogOptions, 'brokers' | 'codecs' | 'logger'>;
  * command lines and config files:
  *
  *   TICKFLOW_KAFKA_CLIENT_ID, TICKFLOW_KAFKA_TOPIC_PREFIX, TICKFLOW_KAFKA_PARTITIONS, TICKFLOW_KAFKA_REPLICATION
+ *   TICKFLOW_KAFKA_COMPRESSION (none | gzip | snappy | lz4 | zstd)
  *   TICKFLOW_KAFKA_SASL_MECHANISM (PLAIN | SCRAM-SHA-256 | SCRAM-SHA-512), TICKFLOW_KAFKA_SASL_USERNAME, TICKFLOW_KAFKA_SASL_PASSWORD
  *   TICKFLOW_KAFKA_TLS=1, TICKFLOW_KAFKA_TLS_CA=<pem file>, TICKFLOW_KAFKA_TLS_CERT=<pem file>, TICKFLOW_KAFKA_TLS_KEY=<pem file>,
  *   TICKFLOW_KAFKA_TLS_SERVERNAME, TICKFLOW_KAFKA_TLS_INSECURE=1 (skip certificate verification; testing only)
@@ -35,6 +36,14 @@ export function kafkaOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): EnvOp
   if (partitions !== undefined) out.partitions = partitions;
   const rf = int('REPLICATION');
   if (rf !== undefined) out.replicationFactor = rf;
+  const compression = get('COMPRESSION');
+  if (compression !== undefined) {
+    const c = compression.toLowerCase();
+    if (c !== 'none' && c !== 'gzip' && c !== 'snappy' && c !== 'lz4' && c !== 'zstd') {
+      throw new TickflowError('CONFIG_INVALID', `TICKFLOW_KAFKA_COMPRESSION must be none, gzip, snappy, lz4 or zstd, got '${compression}'`);
+    }
+    out.compression = c;
+  }
   const mechanism = get('SASL_MECHANISM');
   if (mechanism !== undefined) {
     const m = mechanism.toUpperCase();

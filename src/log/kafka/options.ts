@@ -1,4 +1,5 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import zlib from 'node:zlib';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { TickflowError } from '../../core/index.js';
@@ -115,6 +116,13 @@ export function resolveKafkaOptions(opts: KafkaLogOptions): ResolvedKafkaOptions
     throw new TickflowError(
       'CONFIG_INVALID',
       `kafka options /heartbeatIntervalMs (${heartbeatIntervalMs}) must be below /sessionTimeoutMs (${sessionTimeoutMs})`,
+    );
+  }
+  // The client compresses zstd with node:zlib, which has it from Node 22.15 on: say so now, not at the first send.
+  if (s.compression === 'zstd' && typeof (zlib as { zstdCompressSync?: unknown }).zstdCompressSync !== 'function') {
+    throw new TickflowError(
+      'CONFIG_INVALID',
+      `kafka options /compression: zstd needs Node >= 22.15 (this is ${process.version}); use lz4, snappy or gzip`,
     );
   }
   return {
