@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig } from '../src/cli/config.js';
 import { ingest, openSplitLog, processPart, servePart } from '../src/cli/commands/split.js';
+import { outputValues, type ColumnBatch } from '../src/cli/pipeline/column-codec.js';
 import type { TradeRecord } from '../src/cli/pipeline/trade-records.js';
 import { createTradeBatch, instrumentId, type Bar } from '../src/core/index.js';
 import { TOPICS } from '../src/log/index.js';
@@ -148,13 +149,13 @@ async function latency(rate: number, seconds: number): Promise<Row> {
     // Wait for the partitions to be assigned before producing.
     while (proc.stage.partitions().length < PARTITIONS) await new Promise((r) => setTimeout(r, 50));
     // A bars record holds one instrument's bar updates from one batch (output-codecs.ts).
-    const bars = log.consumer<Bar[]>({ group: `${prefix}probe`, topics: [TOPICS.bars], maxRecords: 4096 });
+    const bars = log.consumer<Bar[] | ColumnBatch>({ group: `${prefix}probe`, topics: [TOPICS.bars], maxRecords: 4096 });
     let measuring = false;
     const probe = (async () => {
       for await (const recs of bars) {
         const now = performance.now();
         for (const r of recs) {
-          for (const b of r.value) {
+          for (const b of outputValues(r.value)) {
             if (b.final || b.interval !== '1s' || !measuring) continue;
             const at = producedAt.get(b.lastTradeId);
             if (at !== undefined) samples.push(now - at);

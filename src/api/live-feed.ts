@@ -13,8 +13,13 @@ export type LiveEvent =
  * in `tickflow serve` alone it is fed from the log topics (or is empty: store-only).
  */
 export interface LiveFeed {
-  /** Returns an unsubscribe function. Listeners must not throw or block. */
-  subscribe(listener: (event: LiveEvent) => void): () => void;
+  /**
+   * Returns an unsubscribe function. Listeners must not throw or block. `interested` tells
+   * whether the listener would do anything with bar updates now (the WebSocket hub: whether
+   * any client is connected); when no listener is, a feed may publish only each series'
+   * newest bar of a batch (what `latestBar` answers), not every update.
+   */
+  subscribe(listener: (event: LiveEvent) => void, interested?: () => boolean): () => void;
   /** Newest bar in memory (interim or final) for an instrument and interval. */
   latestBar(instrument: string, interval: string): Bar | undefined;
   stats(): PipelineStats;

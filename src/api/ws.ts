@@ -70,7 +70,10 @@ export class LiveHub {
     this.#opts = opts;
     this.#maxBuffered = opts.maxBufferedBytes ?? 4 * 1024 * 1024;
     this.#closeBuffered = opts.closeBufferedBytes ?? 64 * 1024 * 1024;
-    this.#unsubscribe = opts.live?.subscribe((e) => this.#onEvent(e));
+    this.#unsubscribe = opts.live?.subscribe(
+      (e) => this.#onEvent(e),
+      () => this.#clients.size > 0,
+    );
   }
 
   get clientCount(): number {

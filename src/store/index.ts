@@ -19,4 +19,4 @@ export { openDuckDbStore, type DuckDbStoreOptions, type StoreLogger } from './du
 export { openStore, type OpenStoreOptions } from './open-store.js';
 export { describeStore, parseStoreSetting, redactDbUrl, type StoreSetting } from './store-url.js';
 export { parseRetention, type Retention } from './postgres/retention.js';
-export { WriteBuffer, type PackedWrite } from './packed-write.js';
+export { WriteBuffer, type ColumnSource, type PackedWrite } from './packed-write.js';

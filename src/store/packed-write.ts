@@ -182,6 +182,53 @@ const INDICATOR_NUMBERS = [
 
 checkOrder(INDICATORS, INDICATOR_NUMBERS);
 
+/** The Bar / IndicatorSet fields of the numeric columns above, in the same order. */
+const BAR_FIELDS = [
+  'start',
+  'end',
+  'open',
+  'high',
+  'low',
+  'close',
+  'volume',
+  'quoteVolume',
+  'buyVolume',
+  'sellVolume',
+  'trades',
+  'vwap',
+  'firstTradeId',
+  'lastTradeId',
+  'revision',
+] as const satisfies readonly (keyof Bar)[];
+const INDICATOR_FIELDS = [
+  'start',
+  'close',
+  'sma',
+  'emaFast',
+  'emaSlow',
+  'rsi',
+  'macd',
+  'macdSignal',
+  'macdHist',
+  'bbUpper',
+  'bbMiddle',
+  'bbLower',
+  'atr',
+  'logReturn',
+  'realizedVol',
+] as const satisfies readonly (keyof IndicatorSet)[];
+
+/**
+ * Rows that arrive as columns (a decoded column record of the split deployment's output
+ * topics): a column per field, numbers with NaN for null, strings by row.
+ */
+export interface ColumnSource {
+  readonly length: number;
+  num(field: string): Float64Array;
+  str(field: string, row: number): string;
+  bool(field: string): Uint8Array;
+}
+
 /**
  * Packs small tables column by column from accessors; their volume (alerts, windows, late
  * trades, rejects) is too low for the per-call overhead to matter.
@@ -506,6 +553,50 @@ export class WriteBuffer {
       i++;
     }
     t.rows = i;
+  }
+
+  /** Bars as columns (only final ones are stored, as `addBars`): copies columns, no object per row. */
+  addBarColumns(src: ColumnSource): void {
+    this.addColumns(this.bars, src, BAR_FIELDS, 0, src.bool('final'));
+  }
+
+  /** Indicator sets as columns (null as NaN, as `addIndicators`). */
+  addIndicatorColumns(src: ColumnSource): void {
+    this.addColumns(this.indicators, src, INDICATOR_FIELDS, 2, undefined);
+  }
+
+  private addColumns(t: GrowingColumns, src: ColumnSource, fields: readonly string[], cache: number, keep: Uint8Array | undefined): void {
+    const n = src.length;
+    let kept = n;
+    if (keep) {
+      kept = 0;
+      for (let j = 0; j < n; j++) kept += keep[j] === 1 ? 1 : 0;
+      this.droppedInterim += n - kept;
+    }
+    if (kept === 0) return;
+    t.reserve(kept);
+    const at = t.rows;
+    const [inst, interval] = t.ids as [Uint32Array, Uint32Array];
+    const ci = this.caches[cache] as DictCache;
+    const cv = this.caches[cache + 1] as DictCache;
+    const dict = this.dict;
+    let i = at;
+    for (let j = 0; j < n; j++) {
+      if (keep && keep[j] !== 1) continue;
+      inst[i] = ci.id(dict, src.str('instrument', j));
+      interval[i] = cv.id(dict, src.str('interval', j));
+      i++;
+    }
+    fields.forEach((f, c) => {
+      const from = src.num(f);
+      const to = t.nums[c] as Float64Array;
+      if (kept === n) to.set(from, at);
+      else {
+        let k = at;
+        for (let j = 0; j < n; j++) if ((keep as Uint8Array)[j] === 1) to[k++] = from[j] as number;
+      }
+    });
+    t.rows = at + kept;
   }
 
   addAlerts(rows: readonly Alert[]): void {

@@ -4,7 +4,7 @@
 // into something else.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { columnFields } from '../../src/cli/pipeline/column-codec.js';
+import { ColumnBatch, columnFields, outputValues } from '../../src/cli/pipeline/column-codec.js';
 import { OUTPUT_SCHEMA_VERSION, pipelineCodecs } from '../../src/cli/pipeline/output-codecs.js';
 import { BarSchema, ModelVersionSchema, type FeedGap, type Prediction } from '../../src/core/index.js';
 import { TOPICS } from '../../src/log/index.js';
@@ -59,11 +59,15 @@ for (const [topic, values] of cases) {
     assert.equal(c.name, 'tickflow-columns');
     assert.equal(c.version, OUTPUT_SCHEMA_VERSION);
     const bytes = c.encode(values);
-    assert.deepEqual(c.decode(bytes, c.version), values);
+    const decoded = c.decode(bytes, c.version);
+    assert.ok(decoded instanceof ColumnBatch);
+    assert.equal(decoded.length, values.length);
+    assert.deepEqual(outputValues(decoded), values);
+    assert.deepEqual(decoded.at(1), values[1]);
     // A record inside a fetched batch sits at any offset: no alignment is assumed.
     const odd = Buffer.concat([Buffer.alloc(3), bytes]).subarray(3);
-    assert.deepEqual(c.decode(odd, c.version), values);
-    assert.deepEqual(c.decode(c.encode([]), c.version), []);
+    assert.deepEqual(outputValues(c.decode(odd, c.version) as ColumnBatch), values);
+    assert.deepEqual(outputValues(c.decode(c.encode([]), c.version) as ColumnBatch), []);
   });
 }
 
@@ -106,6 +110,28 @@ test('decoded values are checked against the schema like JSON ones', () => {
     message: /bars record does not match its schema: \/1\/revision/,
   });
   assert.throws(() => c.decode(c.encode([{ ...bar(1), close: Number.NaN }]), c.version), { code: 'LOG_CODEC', message: /\/0\/close/ });
+});
+
+test('columns give each field of every row (numbers with NaN for null, strings by row, booleans as 0/1)', () => {
+  const c = codec(TOPICS.indicators);
+  const sets = [indicatorSet(0), { ...indicatorSet(1, ETH), rsi: null }];
+  const batch = c.decode(c.encode(sets), c.version) as ColumnBatch;
+  assert.deepEqual([...batch.num('start')], [sets[0]?.start, sets[1]?.start]);
+  assert.ok(Number.isNaN(batch.num('rsi')[1]));
+  assert.deepEqual([batch.str('instrument', 0), batch.str('instrument', 1)], [sets[0]?.instrument, ETH]);
+  const bars = codec(TOPICS.bars).decode(codec(TOPICS.bars).encode([bar(0), { ...bar(1), final: false }]), 2) as ColumnBatch;
+  assert.deepEqual([...bars.bool('final')], [1, 0]);
+  assert.deepEqual([...bars.strIds('interval')], [2, 2]);
+});
+
+test('a boolean byte other than 0 or 1 and a value outside a union of literals are refused', () => {
+  const c = codec(TOPICS.bars);
+  const bytes = Buffer.from(c.encode([bar(0)]));
+  bytes[bytes.length - 1] = 7;
+  assert.throws(() => c.decode(bytes, c.version), { code: 'LOG_CODEC', message: /\/0\/final must be a boolean/ });
+  const g = codec(TOPICS.gaps);
+  const wrong = g.encode([{ ...gap(0), kind: 'power-cut' }]);
+  assert.throws(() => g.decode(wrong, g.version), { code: 'LOG_CODEC', message: /gaps record does not match its schema: \/0\/kind/ });
 });
 
 test('values the layout cannot hold are refused when encoding', () => {

@@ -1,6 +1,8 @@
 import type { TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
 import { TickflowError } from '../../core/index.js';
 import type { Codec } from '../../log/index.js';
+import type { ColumnSource } from '../../store/index.js';
 
 /**
  * A compact binary codec for output records whose values are flat objects (bars, indicator
@@ -10,21 +12,31 @@ import type { Codec } from '../../log/index.js';
  * tenth of JSON's (bench/output-codecs.bench.ts), which bounds how many bars a second
  * the split deployment moves.
  *
+ * A record decodes to a `ColumnBatch`: the columns, checked against the record type's schema
+ * field by field (what a JSON record's values must pass, so a wrong value is dead-lettered
+ * the same way), with objects built only when asked for. `serve` copies bars and indicator
+ * sets from the columns into the store's write buffer without an object per row.
+ *
  * The layout is derived from the record type's schema, so it changes when the schema does:
  * readers and writers must run the same tickflow version (the schema version travels in the
- * record's header; a mismatch is dead-lettered). Decoded values are checked against the schema
- * like JSON ones.
+ * record's header; a mismatch is dead-lettered).
  *
  * Layout (version 2, one record = the values of one key):
  *   u32 count n · u16 strings k · k × (u16 byte length, UTF-8 bytes) · zero padding to a
- *   multiple of 8 · float64 columns (n each, in schema order) · u16 string columns (n each,
- *   0 = null, i = the i-th string) · u8 boolean columns (n each).
+ *   multiple of 8 · float64 columns (n each, in schema order; NaN = null) · u16 string columns
+ *   (n each, 0 = null, i = the i-th string) · u8 boolean columns (n each, 0 or 1).
  */
 type Field =
   | { readonly kind: 'const'; readonly key: string; readonly value: unknown }
-  | { readonly kind: 'num'; readonly key: string; readonly nullable: boolean }
-  | { readonly kind: 'str'; readonly key: string; readonly nullable: boolean }
+  | { readonly kind: 'num'; readonly key: string; readonly nullable: boolean; readonly check: Checker | null }
+  | { readonly kind: 'str'; readonly key: string; readonly nullable: boolean; readonly check: Checker | null }
   | { readonly kind: 'bool'; readonly key: string };
+
+/** A compiled check of one field's schema; null when the type alone says it (any finite number, any string). */
+interface Checker {
+  Check(v: unknown): boolean;
+  Errors(v: unknown): { message: string }[];
+}
 
 interface JsonSchemaLike {
   readonly type?: string;
@@ -34,16 +46,28 @@ interface JsonSchemaLike {
   readonly required?: readonly string[];
 }
 
+/** Keywords that do not constrain a value. */
+const ANNOTATIONS = new Set(['type', 'description', 'title', 'default', 'examples', '$id', '$comment', '~kind']);
+
+/** True when a number (string) schema is just "a number" ("a string"), optionally or null. */
+function plain(s: JsonSchemaLike): boolean {
+  const parts = s.anyOf ?? [s];
+  return parts.every((p) => Object.keys(p).every((k) => ANNOTATIONS.has(k)));
+}
+
 function fieldOf(key: string, s: JsonSchemaLike): Field | null {
   if (s.const !== undefined) return { kind: 'const', key, value: s.const };
-  if (s.type === 'number' || s.type === 'integer') return { kind: 'num', key, nullable: false };
-  if (s.type === 'string') return { kind: 'str', key, nullable: false };
+  const check = (): Checker | null => (plain(s) ? null : (Compile(s as TSchema) as unknown as Checker));
+  if (s.type === 'number' || s.type === 'integer') return { kind: 'num', key, nullable: false, check: check() };
+  if (s.type === 'string') return { kind: 'str', key, nullable: false, check: check() };
   if (s.type === 'boolean') return { kind: 'bool', key };
   if (s.anyOf && s.anyOf.length > 0) {
     const nullable = s.anyOf.some((x) => x.type === 'null');
     const rest = s.anyOf.filter((x) => x.type !== 'null');
-    if (rest.length > 0 && rest.every((x) => x.type === 'number' || x.type === 'integer')) return { kind: 'num', key, nullable };
-    if (rest.length > 0 && rest.every((x) => x.type === 'string' || typeof x.const === 'string')) return { kind: 'str', key, nullable };
+    if (rest.length > 0 && rest.every((x) => x.type === 'number' || x.type === 'integer'))
+      return { kind: 'num', key, nullable, check: check() };
+    if (rest.length > 0 && rest.every((x) => x.type === 'string' || typeof x.const === 'string'))
+      return { kind: 'str', key, nullable, check: check() };
   }
   return null;
 }
@@ -69,16 +93,83 @@ function bad(msg: string): TickflowError {
 
 const MAX_VALUES = 1 << 20;
 
-/**
- * The column codec of a flat object schema; `check` validates decoded values (the record
- * type's compiled schema check, throwing LOG_CODEC). Null when the schema is not flat.
- */
-export function columnCodec(
-  topic: string,
-  schema: TSchema,
-  version: number,
-  check: (values: unknown[]) => unknown[],
-): Codec<unknown> | null {
+type RowBuilder = (f: Float64Array, u: Uint16Array, b: Uint8Array, n: number, table: readonly (string | null)[], i: number) => unknown;
+
+interface Layout {
+  readonly num: ReadonlyMap<string, number>;
+  readonly str: ReadonlyMap<string, number>;
+  readonly bool: ReadonlyMap<string, number>;
+  readonly row: RowBuilder;
+}
+
+/** One decoded column record: the values of one key, as columns; `toArray()` builds the objects. */
+export class ColumnBatch implements ColumnSource {
+  private rows: unknown[] | undefined;
+
+  constructor(
+    private readonly layout: Layout,
+    readonly length: number,
+    private readonly f64: Float64Array,
+    private readonly u16: Uint16Array,
+    private readonly u8: Uint8Array,
+    private readonly table: readonly (string | null)[],
+  ) {}
+
+  /** A number column (NaN for null). */
+  num(field: string): Float64Array {
+    const n = this.length;
+    const c = this.index(this.layout.num, field);
+    return this.f64.subarray(c * n, (c + 1) * n);
+  }
+
+  /** A string field of one row. */
+  str(field: string, row: number): string {
+    return this.table[this.u16[this.index(this.layout.str, field) * this.length + row] ?? 0] as string;
+  }
+
+  /** A string column as indexes into the record's string table (equal strings, equal indexes). */
+  strIds(field: string): Uint16Array {
+    const n = this.length;
+    const c = this.index(this.layout.str, field);
+    return this.u16.subarray(c * n, (c + 1) * n);
+  }
+
+  /** A boolean column (1 = true). */
+  bool(field: string): Uint8Array {
+    const n = this.length;
+    const c = this.index(this.layout.bool, field);
+    return this.u8.subarray(c * n, (c + 1) * n);
+  }
+
+  /** The value of one row, as an object. */
+  at(i: number): unknown {
+    return this.layout.row(this.f64, this.u16, this.u8, this.length, this.table, i);
+  }
+
+  /** Every value, as objects (built once). */
+  toArray(): unknown[] {
+    if (this.rows === undefined) {
+      const rows = new Array<unknown>(this.length);
+      for (let i = 0; i < this.length; i++) rows[i] = this.at(i);
+      this.rows = rows;
+    }
+    return this.rows;
+  }
+
+  private index(m: ReadonlyMap<string, number>, field: string): number {
+    const c = m.get(field);
+    if (c === undefined) throw new TickflowError('INTERNAL', `column record has no column ${field}`);
+    return c;
+  }
+}
+
+/** The values an output record holds, whichever codec decoded it (a JSON array or a `ColumnBatch`). */
+export function outputValues<T>(value: readonly T[] | ColumnBatch): readonly T[] {
+  return value instanceof ColumnBatch ? (value.toArray() as T[]) : value;
+}
+
+/** The column codec of a flat object schema; null when the schema is not flat. */
+export function columnCodec(topic: string, schema: TSchema, version: number): Codec<unknown> | null {
   const found = columnFields(schema);
   if (!found) return null;
   const fields: readonly Field[] = found;
@@ -123,36 +214,33 @@ export function columnCodec(
     num: (v: unknown, nullable: boolean, key: string, i: number) => number,
     str: (v: unknown, nullable: boolean, key: string, i: number) => number,
   ) => void;
-  const build = new Function(
+  const row = new Function(
     'f',
     'u',
     'b',
     'n',
-    'str',
-    `const rows = new Array(n);
-    for (let i = 0; i < n; i++) {
-      let x;
-      rows[i] = {
-        ${fields
-          .map((f) => {
-            const c = col(f);
-            const name = JSON.stringify(f.key);
-            if (f.kind === 'num') return `${name}: ${f.nullable ? `(x = f[${c} * n + i], x !== x ? null : x)` : `f[${c} * n + i]`},`;
-            if (f.kind === 'str') return `${name}: str(u[${c} * n + i], ${f.nullable}, ${name}, i),`;
-            if (f.kind === 'bool') return `${name}: b[${c} * n + i] === 1,`;
-            return `${name}: ${JSON.stringify(f.value)},`;
-          })
-          .join('\n        ')}
-      };
-    }
-    return rows;`,
-  ) as (
-    f: Float64Array,
-    u: Uint16Array,
-    b: Uint8Array,
-    n: number,
-    str: (ix: number, nullable: boolean, key: string, i: number) => unknown,
-  ) => unknown[];
+    'T',
+    'i',
+    `let x;
+    return {
+      ${fields
+        .map((f) => {
+          const c = col(f);
+          const name = JSON.stringify(f.key);
+          if (f.kind === 'num') return `${name}: ${f.nullable ? `(x = f[${c} * n + i], x !== x ? null : x)` : `f[${c} * n + i]`},`;
+          if (f.kind === 'str') return `${name}: T[u[${c} * n + i]],`;
+          if (f.kind === 'bool') return `${name}: b[${c} * n + i] === 1,`;
+          return `${name}: ${JSON.stringify(f.value)},`;
+        })
+        .join('\n      ')}
+    };`,
+  ) as RowBuilder;
+  const layout: Layout = {
+    num: new Map(nums.map((f, c) => [f.key, c])),
+    str: new Map(strs.map((f, c) => [f.key, c])),
+    bool: new Map(bools.map((f, c) => [f.key, c])),
+    row,
+  };
 
   function encode(value: unknown): Buffer {
     if (!Array.isArray(value)) throw bad(`${topic}: the column codec encodes an array of values`);
@@ -203,7 +291,45 @@ export function columnCodec(
     return out;
   }
 
-  function decode(bytes: Buffer): unknown[] {
+  const refuse = (i: number, key: string, message: string): never => {
+    throw bad(`${topic} record does not match its schema: /${i}/${key} ${message}`);
+  };
+
+  /** What a JSON record's values must pass, column by column. */
+  function validate(n: number, f64: Float64Array, u16: Uint16Array, u8: Uint8Array, table: readonly (string | null)[]): void {
+    nums.forEach((f, c) => {
+      if (f.kind !== 'num') return;
+      const base = c * n;
+      for (let i = 0; i < n; i++) {
+        const v = f64[base + i] as number;
+        if (f.check === null) {
+          // A number must be finite (TypeBox refuses NaN and ±Infinity); NaN stands for null.
+          if (!Number.isFinite(v) && !(f.nullable && v !== v)) refuse(i, f.key, 'must be a finite number');
+        } else {
+          const value = f.nullable && v !== v ? null : v;
+          if (!f.check.Check(value)) refuse(i, f.key, f.check.Errors(value)[0]?.message ?? 'invalid');
+        }
+      }
+    });
+    strs.forEach((f, c) => {
+      if (f.kind !== 'str') return;
+      const base = c * n;
+      const checked = new Set<number>();
+      for (let i = 0; i < n; i++) {
+        const ix = u16[base + i] as number;
+        if (checked.has(ix)) continue;
+        const s = table[ix];
+        if (s === undefined || (s === null && !f.nullable)) throw bad(`${topic} record: ${f.key} of value ${i} names no string`);
+        if (f.check !== null && !f.check.Check(s)) refuse(i, f.key, f.check.Errors(s)[0]?.message ?? 'invalid');
+        checked.add(ix);
+      }
+    });
+    for (let j = 0; j < u8.length; j++) {
+      if ((u8[j] as number) > 1) refuse(j % n, (bools[Math.floor(j / n)] as Field).key, 'must be a boolean');
+    }
+  }
+
+  function decode(bytes: Buffer): ColumnBatch {
     if (bytes.length < 6) throw bad(`${topic} record: ${bytes.length} bytes is too short for the column codec`);
     const n = bytes.readUInt32LE(0);
     if (n > MAX_VALUES) throw bad(`${topic} record: ${n} values is more than a record holds`);
@@ -222,16 +348,13 @@ export function columnCodec(
     const boolStart = strStart + strs.length * n * 2;
     const size = boolStart + bools.length * n;
     if (bytes.length !== size) throw bad(`${topic} record: ${bytes.length} bytes, the column codec's layout of ${n} values needs ${size}`);
-    // Views need aligned offsets; a record inside a fetched batch rarely is, so copy then.
-    const f64 = aligned(bytes, numStart, nums.length * n * 8, 8, (b, o, len) => new Float64Array(b, o, len));
-    const u16 = aligned(bytes, strStart, strs.length * n * 2, 2, (b, o, len) => new Uint16Array(b, o, len));
-    const u8 = bytes.subarray(boolStart, size);
-    const str = (ix: number, nullable: boolean, key: string, i: number): unknown => {
-      const v = table[ix];
-      if (v === undefined || (v === null && !nullable)) throw bad(`${topic} record: ${key} of value ${i} names no string`);
-      return v;
-    };
-    return check(build(f64, u16, u8, n, str));
+    // Copied (one memcpy a column block): typed views need aligned offsets, which a record
+    // inside a fetched batch rarely has, and the batch must not depend on the client's buffers.
+    const f64 = new Float64Array(copyOf(bytes, numStart, strStart));
+    const u16 = new Uint16Array(copyOf(bytes, strStart, boolStart));
+    const u8 = new Uint8Array(copyOf(bytes, boolStart, size));
+    validate(n, f64, u16, u8, table);
+    return new ColumnBatch(layout, n, f64, u16, u8, table);
   }
 
   return {
@@ -242,16 +365,7 @@ export function columnCodec(
   };
 }
 
-function aligned<T>(
-  bytes: Buffer,
-  start: number,
-  byteLength: number,
-  align: number,
-  view: (b: ArrayBufferLike, o: number, len: number) => T,
-): T {
-  const o = bytes.byteOffset + start;
-  if (o % align === 0) return view(bytes.buffer, o, byteLength / align);
-  const copy = new Uint8Array(byteLength);
-  copy.set(bytes.subarray(start, start + byteLength));
-  return view(copy.buffer, 0, byteLength / align);
+/** The bytes [from, to) of `bytes` in an ArrayBuffer of their own. */
+function copyOf(bytes: Buffer, from: number, to: number): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset + from, bytes.byteOffset + to) as ArrayBuffer;
 }

@@ -9,13 +9,19 @@ import type { LiveEvent, LiveFeed } from '../../api/live-feed.js';
 export class LiveHub implements LiveFeed {
   private readonly latest = new Map<string, Bar>();
   private readonly known = new Set<string>();
-  private readonly listeners = new Set<(e: LiveEvent) => void>();
+  private readonly listeners = new Map<(e: LiveEvent) => void, (() => boolean) | undefined>();
 
   constructor(private readonly statsProvider: () => PipelineStats) {}
 
-  subscribe(listener: (event: LiveEvent) => void): () => void {
-    this.listeners.add(listener);
+  subscribe(listener: (event: LiveEvent) => void, interested?: () => boolean): () => void {
+    this.listeners.set(listener, interested);
     return () => this.listeners.delete(listener);
+  }
+
+  /** True when some listener wants every bar update now (see `LiveFeed.subscribe`). */
+  listening(): boolean {
+    for (const interested of this.listeners.values()) if (interested === undefined || interested()) return true;
+    return false;
   }
 
   latestBar(instrument: string, interval: string): Bar | undefined {
@@ -39,7 +45,7 @@ export class LiveHub implements LiveFeed {
       if (!prev || b.start >= prev.start) this.latest.set(key, b);
       this.known.add(b.instrument);
     }
-    for (const l of this.listeners) {
+    for (const l of this.listeners.keys()) {
       try {
         l(event);
       } catch {

@@ -51,7 +51,7 @@ function checked(topic: string, schema: TSchema, codec: OutputCodecName): Codec<
   };
   const checkMany = (v: unknown[]): unknown[] => (many.Check(v) ? v : refuse(many.Errors(v)));
   if (codec === 'binary') {
-    const columns = columnCodec(topic, schema, OUTPUT_SCHEMA_VERSION, checkMany);
+    const columns = columnCodec(topic, schema, OUTPUT_SCHEMA_VERSION);
     if (columns) return columns;
   }
   return jsonCodec<unknown>({
@@ -67,7 +67,8 @@ function checked(topic: string, schema: TSchema, codec: OutputCodecName): Codec<
 /**
  * The codec of every topic of a split deployment. Output topics' values are arrays (see
  * `OUTPUT_SCHEMA_VERSION`); with `outputs: 'binary'` the flat ones (bars, indicators, windows,
- * alerts, late trades, rejects, gaps, forecasts: whatever `columnFields` takes) are columns.
+ * alerts, late trades, rejects, gaps, forecasts: whatever `columnFields` takes) are columns,
+ * decoded to a `ColumnBatch` (`outputValues` gives the values of either form).
  */
 export function pipelineCodecs(trades: TradeCodecName, outputs: OutputCodecName = 'json'): Record<string, Codec<unknown>> {
   return {

@@ -14,6 +14,7 @@ import { TOPICS, type Log, type LogConsumer, type LogRecord, type TopicPartition
 import type { Logger } from '../../obs/index.js';
 import { RateMeter } from '../../obs/index.js';
 import { WriteBuffer, type PackedWrite, type Store } from '../../store/index.js';
+import { ColumnBatch, outputValues } from './column-codec.js';
 import type { LiveHub } from './live-hub.js';
 import type { ModelTracking } from './process-stage.js';
 
@@ -69,7 +70,7 @@ export class SinkStage {
   private readonly buffer = new WriteBuffer();
   private positions: Positions = {};
   private dirty = false;
-  private consumer: LogConsumer<readonly OutputValue[]> | undefined;
+  private consumer: LogConsumer<readonly OutputValue[] | ColumnBatch> | undefined;
   private lastCheckpoint: number;
   private readonly now: () => number;
   private readonly id: string;
@@ -89,7 +90,7 @@ export class SinkStage {
   async run(signal?: AbortSignal): Promise<void> {
     // Subscribed before anything is awaited: on the embedded log, outputs produced to a topic
     // nobody subscribes to yet are subject to its retention limit.
-    const consumer = this.o.log.consumer<readonly OutputValue[]>({
+    const consumer = this.o.log.consumer<readonly OutputValue[] | ColumnBatch>({
       group: this.o.group ?? 'sink',
       topics: [...OUTPUT_TOPICS],
       maxRecords: 4096,
@@ -128,13 +129,24 @@ export class SinkStage {
     this.checkpoint().catch((e: unknown) => this.o.logger.error({ err: e }, 'sink: checkpoint failed'));
   }
 
-  private handle(r: LogRecord<readonly OutputValue[]>): void {
+  private handle(r: LogRecord<readonly OutputValue[] | ColumnBatch>): void {
     const key = tpKey(r.topic, r.partition);
     if (r.offset < (this.positions[key] ?? 0)) return;
     this.positions[key] = r.offset + 1;
     this.dirty = true;
-    // A record holds the values of one key from one batch of `process` (output-codecs.ts).
-    const values = r.value;
+    // A record holds the values of one key from one batch of `process` (output-codecs.ts):
+    // a JSON array, or with --output-codec binary columns, whose bars and indicator sets go
+    // to the write buffer without an object per row.
+    const v = r.value;
+    if (v instanceof ColumnBatch) {
+      if (r.topic === TOPICS.bars) return this.barColumns(v);
+      if (r.topic === TOPICS.indicators) {
+        this.meter.mark(v.length);
+        this.buffer.addIndicatorColumns(v);
+        return;
+      }
+    }
+    const values = outputValues(v);
     this.meter.mark(values.length);
     const hub = this.o.hub;
     const b = this.buffer;
@@ -182,6 +194,35 @@ export class SinkStage {
       default:
         break;
     }
+  }
+
+  private barColumns(c: ColumnBatch): void {
+    const n = c.length;
+    this.meter.mark(n);
+    const final = c.bool('final');
+    let finals = 0;
+    for (let i = 0; i < n; i++) finals += final[i] as number;
+    this.interim += n - finals;
+    this.buffer.addBarColumns(c);
+    const hub = this.o.hub;
+    if (!hub) return;
+    if (hub.listening()) {
+      for (const bar of c.toArray() as Bar[]) hub.publish({ type: 'bar', bar });
+      return;
+    }
+    // Nobody listens to every update: only what `latestBar` answers matters, and that ends up
+    // as each series' last bar with the largest start (the hub keeps a bar unless an older one
+    // comes). One object per series, not per bar.
+    const inst = c.strIds('instrument');
+    const interval = c.strIds('interval');
+    const start = c.num('start');
+    const newest = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const k = (inst[i] as number) * 65536 + (interval[i] as number);
+      const j = newest.get(k);
+      if (j === undefined || (start[i] as number) >= (start[j] as number)) newest.set(k, i);
+    }
+    for (const i of newest.values()) hub.publish({ type: 'bar', bar: c.at(i) as Bar });
   }
 
   /** Stores the buffered rows with the offsets they bring the store up to, then commits them to the log. */
