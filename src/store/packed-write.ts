@@ -182,41 +182,10 @@ const INDICATOR_NUMBERS = [
 
 checkOrder(INDICATORS, INDICATOR_NUMBERS);
 
-/** The Bar / IndicatorSet fields of the numeric columns above, in the same order. */
-const BAR_FIELDS = [
-  'start',
-  'end',
-  'open',
-  'high',
-  'low',
-  'close',
-  'volume',
-  'quoteVolume',
-  'buyVolume',
-  'sellVolume',
-  'trades',
-  'vwap',
-  'firstTradeId',
-  'lastTradeId',
-  'revision',
-] as const satisfies readonly (keyof Bar)[];
-const INDICATOR_FIELDS = [
-  'start',
-  'close',
-  'sma',
-  'emaFast',
-  'emaSlow',
-  'rsi',
-  'macd',
-  'macdSignal',
-  'macdHist',
-  'bbUpper',
-  'bbMiddle',
-  'bbLower',
-  'atr',
-  'logReturn',
-  'realizedVol',
-] as const satisfies readonly (keyof IndicatorSet)[];
+/** The Bar / IndicatorSet fields of the numeric columns above (their camelCase names), in the same order. */
+const camel = (column: string): string => column.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const BAR_FIELDS = BAR_NUMBERS.map(camel);
+const INDICATOR_FIELDS = INDICATOR_NUMBERS.map(camel);
 
 /**
  * Rows that arrive as columns (a decoded column record of the split deployment's output
