@@ -110,6 +110,15 @@ test('decoded values are checked against the schema like JSON ones', () => {
     message: /bars record does not match its schema: \/1\/revision/,
   });
   assert.throws(() => c.decode(c.encode([{ ...bar(1), close: Number.NaN }]), c.version), { code: 'LOG_CODEC', message: /\/0\/close/ });
+  assert.throws(() => c.decode(c.encode([{ ...bar(1), close: Number.POSITIVE_INFINITY }]), c.version), {
+    code: 'LOG_CODEC',
+    message: /\/0\/close/,
+  });
+  // An integer without bounds is still an integer (Bar.trades).
+  assert.throws(() => c.decode(c.encode([bar(0), bar(1), { ...bar(2), trades: 2.5 }]), c.version), {
+    code: 'LOG_CODEC',
+    message: /\/2\/trades/,
+  });
 });
 
 test('columns give each field of every row (numbers with NaN for null, strings by row, booleans as 0/1)', () => {

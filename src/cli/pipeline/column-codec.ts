@@ -49,10 +49,10 @@ interface JsonSchemaLike {
 /** Keywords that do not constrain a value. */
 const ANNOTATIONS = new Set(['type', 'description', 'title', 'default', 'examples', '$id', '$comment', '~kind']);
 
-/** True when a number (string) schema is just "a number" ("a string"), optionally or null. */
+/** True when a number (string) schema is just "a number" ("a string"), optionally or null: not an integer, no bounds, no literals. */
 function plain(s: JsonSchemaLike): boolean {
   const parts = s.anyOf ?? [s];
-  return parts.every((p) => Object.keys(p).every((k) => ANNOTATIONS.has(k)));
+  return parts.every((p) => p.type !== 'integer' && Object.keys(p).every((k) => ANNOTATIONS.has(k)));
 }
 
 function fieldOf(key: string, s: JsonSchemaLike): Field | null {
