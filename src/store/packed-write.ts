@@ -194,7 +194,8 @@ const INDICATOR_FIELDS = INDICATOR_NUMBERS.map(camel);
 export interface ColumnSource {
   readonly length: number;
   num(field: string): Float64Array;
-  str(field: string, row: number): string;
+  /** The string of a row, by row index (the column is looked up once, here). */
+  strings(field: string): (row: number) => string;
   bool(field: string): Uint8Array;
 }
 
@@ -524,9 +525,14 @@ export class WriteBuffer {
     t.rows = i;
   }
 
-  /** Bars as columns (only final ones are stored, as `addBars`): copies columns, no object per row. */
-  addBarColumns(src: ColumnSource): void {
-    this.addColumns(this.bars, src, BAR_FIELDS, 0, src.bool('final'));
+  /**
+   * The final bars of a column record (copies columns, no object per row); returns how many.
+   * The interim ones are skipped without counting them as dropped: the split deployment's sink
+   * receives them for the live feed, on purpose (`addBars` counts interim bars it is given,
+   * which the store warns about).
+   */
+  addBarColumns(src: ColumnSource): number {
+    return this.addColumns(this.bars, src, BAR_FIELDS, 0, src.bool('final'));
   }
 
   /** Indicator sets as columns (null as NaN, as `addIndicators`). */
@@ -534,26 +540,28 @@ export class WriteBuffer {
     this.addColumns(this.indicators, src, INDICATOR_FIELDS, 2, undefined);
   }
 
-  private addColumns(t: GrowingColumns, src: ColumnSource, fields: readonly string[], cache: number, keep: Uint8Array | undefined): void {
+  /** Appends the rows `keep` marks (all without it); returns how many. */
+  private addColumns(t: GrowingColumns, src: ColumnSource, fields: readonly string[], cache: number, keep: Uint8Array | undefined): number {
     const n = src.length;
     let kept = n;
     if (keep) {
       kept = 0;
       for (let j = 0; j < n; j++) kept += keep[j] === 1 ? 1 : 0;
-      this.droppedInterim += n - kept;
     }
-    if (kept === 0) return;
+    if (kept === 0) return 0;
     t.reserve(kept);
     const at = t.rows;
     const [inst, interval] = t.ids as [Uint32Array, Uint32Array];
     const ci = this.caches[cache] as DictCache;
     const cv = this.caches[cache + 1] as DictCache;
     const dict = this.dict;
+    const instOf = src.strings('instrument');
+    const intervalOf = src.strings('interval');
     let i = at;
     for (let j = 0; j < n; j++) {
       if (keep && keep[j] !== 1) continue;
-      inst[i] = ci.id(dict, src.str('instrument', j));
-      interval[i] = cv.id(dict, src.str('interval', j));
+      inst[i] = ci.id(dict, instOf(j));
+      interval[i] = cv.id(dict, intervalOf(j));
       i++;
     }
     fields.forEach((f, c) => {
@@ -566,6 +574,7 @@ export class WriteBuffer {
       }
     });
     t.rows = at + kept;
+    return kept;
   }
 
   addAlerts(rows: readonly Alert[]): void {

@@ -127,7 +127,7 @@ test('columns give each field of every row (numbers with NaN for null, strings b
   const batch = c.decode(c.encode(sets), c.version) as ColumnBatch;
   assert.deepEqual([...batch.num('start')], [sets[0]?.start, sets[1]?.start]);
   assert.ok(Number.isNaN(batch.num('rsi')[1]));
-  assert.deepEqual([batch.str('instrument', 0), batch.str('instrument', 1)], [sets[0]?.instrument, ETH]);
+  assert.deepEqual([batch.strings('instrument')(0), batch.strings('instrument')(1)], [sets[0]?.instrument, ETH]);
   const bars = codec(TOPICS.bars).decode(codec(TOPICS.bars).encode([bar(0), { ...bar(1), final: false }]), 2) as ColumnBatch;
   assert.deepEqual([...bars.bool('final')], [1, 0]);
   assert.deepEqual([...bars.strIds('interval')], [2, 2]);

@@ -84,6 +84,12 @@ for (const listen of [false, true]) {
       cols.writes.map((w) => w.dict),
       json.writes.map((w) => w.dict),
     );
+    // Interim bars reach the sink on purpose (for the live feed): not "dropped", which the store warns about.
+    assert.deepEqual(
+      cols.writes.map((w) => w.droppedInterim),
+      json.writes.map((w) => w.droppedInterim),
+    );
+    assert.ok(json.writes.every((w) => w.droppedInterim === 0));
     assert.equal(cols.interim, json.interim);
     assert.equal(json.interim, 6);
     assert.deepEqual(cols.latest, json.latest);

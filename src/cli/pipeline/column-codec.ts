@@ -122,9 +122,11 @@ export class ColumnBatch implements ColumnSource {
     return this.f64.subarray(c * n, (c + 1) * n);
   }
 
-  /** A string field of one row. */
-  str(field: string, row: number): string {
-    return this.table[this.u16[this.index(this.layout.str, field) * this.length + row] ?? 0] as string;
+  /** A string column, by row. */
+  strings(field: string): (row: number) => string {
+    const ids = this.strIds(field);
+    const table = this.table;
+    return (row) => table[ids[row] ?? 0] as string;
   }
 
   /** A string column as indexes into the record's string table (equal strings, equal indexes). */

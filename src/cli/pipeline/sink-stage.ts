@@ -199,11 +199,7 @@ export class SinkStage {
   private barColumns(c: ColumnBatch): void {
     const n = c.length;
     this.meter.mark(n);
-    const final = c.bool('final');
-    let finals = 0;
-    for (let i = 0; i < n; i++) finals += final[i] as number;
-    this.interim += n - finals;
-    this.buffer.addBarColumns(c);
+    this.interim += n - this.buffer.addBarColumns(c);
     const hub = this.o.hub;
     if (!hub) return;
     if (hub.listening()) {
