@@ -112,9 +112,8 @@ async function throughput(codec: string): Promise<Row> {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    const since = (serve.sink.lastCommitAt ?? Date.now()) - wall0 + t0;
     clearInterval(progress);
-    const totalS = (since - t0) / 1000;
+    const totalS = ((serve.sink.lastCommitAt ?? Date.now()) - wall0) / 1000;
     await proc.stop();
     await serve.stop();
     return {
