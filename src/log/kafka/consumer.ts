@@ -557,6 +557,14 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
     const o = this.d.o;
     const client = new Consumer<Buffer, Buffer, string, Buffer>({
       ...clientOptions(o),
+      // A JoinGroup is answered only once every member has rejoined, or the rebalance timeout
+      // has dropped the ones that did not (a killed member): the request must outwait it, as
+      // Java's client does (rebalance timeout + 5 s). With the default 10 s request timeout and
+      // 30 s rebalances, the survivor of a kill -9 timed out its join, rejoined as a new member
+      // and waited again, making no progress for minutes. The client has one timeout for all
+      // its requests; fetches return within fetchMaxWaitMs anyway.
+      timeout: Math.max(o.requestTimeoutMs, o.rebalanceTimeoutMs + 5000),
+      requestTimeout: Math.max(o.requestTimeoutMs, o.rebalanceTimeoutMs + 5000),
       groupId: this.d.o.topicPrefix + this.opts.group,
       sessionTimeout: o.sessionTimeoutMs,
       heartbeatInterval: o.heartbeatIntervalMs,
