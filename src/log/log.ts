@@ -70,9 +70,19 @@ export interface GroupPartitionLag extends PartitionLag {
  */
 export type AssignmentListener = (assigned: readonly TopicPartition[], revoked: readonly TopicPartition[]) => void | Promise<void>;
 
+export interface SendOptions {
+  /**
+   * Go ahead of the records this log's earlier sends have queued and are still writing (Kafka;
+   * the memory log queues nothing), and do not wait for buffer space. Urgent sends keep their
+   * order among themselves, not relative to other sends: for records whose timing matters more
+   * than their place, such as state checkpoints that must land right after an ownership check.
+   */
+  readonly urgent?: boolean;
+}
+
 export interface LogProducer {
   /** Resolves when the log has accepted the records; waits while the log is full (backpressure). */
-  send<T>(topic: string, records: readonly ProduceRecord<T>[]): Promise<void>;
+  send<T>(topic: string, records: readonly ProduceRecord<T>[], opts?: SendOptions): Promise<void>;
 }
 
 export interface LogConsumer<T> extends AsyncIterable<LogRecord<T>[]> {
@@ -147,9 +157,11 @@ export interface Log {
   /**
    * The newest record of each key in `topic`, read from the start of every partition up to
    * the end as of the call (a compacted topic's current content). Used to restore operator
-   * state; the topic is read without a consumer group.
+   * state; the topic is read without a consumer group. With `prefer`, a later record of a key
+   * replaces the one kept only when `prefer(kept, later)` is true (e.g. the checkpoint of the
+   * highest offset, whatever order the writers' records landed in).
    */
-  readLatest?<T>(topic: string): Promise<Map<string, LogRecord<T>>>;
+  readLatest?<T>(topic: string, prefer?: (kept: LogRecord<T>, later: LogRecord<T>) => boolean): Promise<Map<string, LogRecord<T>>>;
   /**
    * Per consumer group and partition of this log's topics: committed offset, end offset, lag;
    * every group, not only this process's. Refreshed in the background (the last known answer is

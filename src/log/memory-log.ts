@@ -106,10 +106,18 @@ export class MemoryLog implements Log {
     return this.topic(topicName).partitions.length;
   }
 
-  async readLatest<T>(topicName: string): Promise<Map<string, LogRecord<T>>> {
+  async readLatest<T>(
+    topicName: string,
+    prefer?: (kept: LogRecord<T>, later: LogRecord<T>) => boolean,
+  ): Promise<Map<string, LogRecord<T>>> {
     const out = new Map<string, LogRecord<T>>();
     const t = this.topics.get(topicName);
-    for (const p of t?.partitions ?? []) for (const r of p.records) out.set(r.key, r as LogRecord<T>);
+    for (const p of t?.partitions ?? []) {
+      for (const r of p.records) {
+        const kept = out.get(r.key);
+        if (kept === undefined || prefer === undefined || prefer(kept, r as LogRecord<T>)) out.set(r.key, r as LogRecord<T>);
+      }
+    }
     return out;
   }
 

@@ -52,10 +52,21 @@ function rec(offset: number, value: TradeRecord): LogRecord<TradeRecord> {
 
 /** Everything the stages wrote, shared by the members of one scripted group. */
 class Broker {
-  readonly state = new Map<string, LogRecord<string>>();
+  /** The state topic's records in the order they landed. */
+  readonly stateLog: LogRecord<string>[] = [];
   readonly bars: Bar[] = [];
   committed = 0;
   stateOffset = 0;
+
+  /** What a read of the state topic returns: per key the newest record, or the one `prefer` keeps. */
+  state(prefer?: (kept: LogRecord<string>, later: LogRecord<string>) => boolean): Map<string, LogRecord<string>> {
+    const m = new Map<string, LogRecord<string>>();
+    for (const r of this.stateLog) {
+      const kept = m.get(r.key);
+      if (kept === undefined || prefer === undefined || prefer(kept, r)) m.set(r.key, r);
+    }
+    return m;
+  }
 }
 
 /**
@@ -75,7 +86,7 @@ function member(
         // A bars record holds one instrument's bars from one batch (output-codecs.ts).
         if (topic === TOPICS.bars) broker.bars.push(...(r.value as Bar[]));
         if (topic === TOPICS.state) {
-          broker.state.set(r.key, {
+          broker.stateLog.push({
             topic,
             partition: 0,
             offset: broker.stateOffset++,
@@ -113,8 +124,8 @@ function member(
     url: 'scripted://',
     producer: () => producer,
     consumer: consumer as Log['consumer'],
-    readLatest: async <T>() => {
-      const m = stale ?? broker.state;
+    readLatest: async <T>(_topic: string, prefer?: (kept: LogRecord<string>, later: LogRecord<string>) => boolean) => {
+      const m = stale ?? broker.state(prefer);
       stale = undefined;
       return new Map(m) as unknown as Map<string, LogRecord<T>>;
     },
@@ -173,10 +184,34 @@ test('no checkpoint is written while the group rebalances; the next one after it
   const s = stage(member(b, [all.slice(0, 30)], { rebalancing: () => rebalancing }));
   await s.run();
   await s.checkpointAll();
-  assert.equal(b.state.size, 0, 'no checkpoint mid-rebalance');
+  assert.equal(b.state().size, 0, 'no checkpoint mid-rebalance');
   assert.equal(b.committed, 0);
   rebalancing = false;
   await s.checkpointAll();
-  assert.equal(b.state.size, 1);
+  assert.equal(b.state().size, 1);
   assert.equal(b.committed, 30);
+});
+
+test('a checkpoint that lands after a newer one of its partition does not replace it (a former owner’s, late)', async () => {
+  const all = records();
+  const want = await clean();
+  const b = new Broker();
+  // A member that held the partition before any checkpoint existed, and processed nothing of it.
+  const former = stage(member(b, [], { stale: new Map() }));
+  await former.run();
+  // The owner processes 40 records, checkpoints (offset 40) and commits 40.
+  const owner = stage(member(b, [all.slice(0, 20), all.slice(20, 40)]));
+  await owner.run();
+  await owner.checkpointAll();
+  assert.equal(b.committed, 40);
+  // The former member's checkpoint (offset 0: an empty state) lands only now.
+  await former.checkpointAll();
+  assert.equal(b.stateLog.length, 2);
+  assert.equal(b.state().get(`${GROUP}/0`)?.value.split('.')[0], '0', 'newest by landing order: the stale one');
+  // The next owner fetches from the committed offset 40 and must resume from the checkpoint at 40.
+  const next = stage(member(b, [all.slice(40)]));
+  await next.run();
+  assert.equal(next.gaps, 0);
+  assert.equal(next.skipped, 0);
+  assert.deepEqual(stored(b.bars), want);
 });

@@ -67,3 +67,43 @@ test(
     assert.equal(firstOutOfOrder, -1, `record ${firstOutOfOrder} is ${seen[firstOutOfOrder]}`);
   },
 );
+
+test('an urgent send goes ahead of the records queued before it, and waits for no buffer space', { skip, timeout: 120_000 }, async (t) => {
+  // Small requests and a small buffer: the 300 sends below take many requests, one at a time,
+  // and most of them wait for space.
+  const log = testLog(t, found as KafkaTarget, { maxRequestBytes: 16 * 1024, bufferMemoryBytes: 64 * 1024 });
+  await log.ensureTopics([
+    { name: 'bars', partitions: 1 },
+    { name: 'state', partitions: 1 },
+  ]);
+  const producer = log.producer();
+  await producer.send('state', [{ key: 'warm', value: 'metadata cached' }]);
+  const pad = 'x'.repeat(900);
+  let acked = 0;
+  const sends = Array.from({ length: 300 }, (_, s) =>
+    producer
+      .send(
+        'bars',
+        Array.from({ length: 4 }, (_, j) => ({ key: 'k', value: { i: s * 4 + j, pad } })),
+      )
+      .then(() => acked++),
+  );
+  await new Promise((r) => setImmediate(r));
+  const ackedBeforeUrgent = await producer.send('state', [{ key: 'cp', value: 'urgent' }], { urgent: true }).then(() => acked);
+  await Promise.all(sends);
+  assert.ok(ackedBeforeUrgent < 100, `the urgent send was acknowledged after ${ackedBeforeUrgent} of the 300 sends queued before it`);
+  assert.equal(log.stats().producer.bufferedRecords, 0);
+});
+
+test('readLatest keeps, per key, the record `prefer` picks over the ones after it', { skip, timeout: 120_000 }, async (t) => {
+  const log = testLog(t, found as KafkaTarget);
+  await log.ensureTopics([{ name: 'state', partitions: 1 }]);
+  const producer = log.producer();
+  for (const v of [5, 9, 3]) await producer.send('state', [{ key: 'k', value: v }]);
+  await producer.send('state', [{ key: 'other', value: 1 }]);
+  const newest = await log.readLatest<number>('state');
+  assert.equal(newest.get('k')?.value, 3);
+  const highest = await log.readLatest<number>('state', (kept, later) => later.value >= kept.value);
+  assert.equal(highest.get('k')?.value, 9);
+  assert.equal(highest.get('other')?.value, 1);
+});

@@ -96,3 +96,14 @@ test('commit stores offsets per group; close ends iteration; producing to a clos
   assert.deepEqual(await iter, []);
   await assert.rejects(log.producer().send('t', [{ key: 'k', value: 1 }]), { code: 'LOG_CLOSED' });
 });
+
+test('readLatest keeps per key the newest record, or the one `prefer` picks', async () => {
+  const log = new MemoryLog({ capacity: 100 });
+  await log.ensureTopics([{ name: 'state', partitions: 2 }]);
+  for (const v of [5, 9, 3]) await log.producer().send('state', [{ key: 'k', value: v }], { urgent: true });
+  await log.producer().send('state', [{ key: 'other', value: 1 }]);
+  assert.equal((await log.readLatest<number>('state')).get('k')?.value, 3);
+  const highest = await log.readLatest<number>('state', (kept, later) => later.value >= kept.value);
+  assert.equal(highest.get('k')?.value, 9);
+  assert.equal(highest.get('other')?.value, 1);
+});

@@ -1,5 +1,5 @@
 import type { Bar, Prediction } from '../../core/index.js';
-import { TOPICS, type ConsumerOptions, type Log, type LogProducer, type ProduceRecord } from '../../log/index.js';
+import { TOPICS, type ConsumerOptions, type Log, type LogProducer, type ProduceRecord, type SendOptions } from '../../log/index.js';
 import { countPredictions, countSourced, exportLogStats, observeEmitted } from '../../api/pipeline-metrics.js';
 import { addReadinessCheck, singleFlight } from '../../api/readiness.js';
 import type { TradesMessage } from './messages.js';
@@ -49,9 +49,9 @@ export function observeLog(log: Log): Log {
 
 function observedProducer(p: LogProducer): LogProducer {
   return {
-    send: <T>(topic: string, records: readonly ProduceRecord<T>[]): Promise<void> => {
+    send: <T>(topic: string, records: readonly ProduceRecord<T>[], opts?: SendOptions): Promise<void> => {
       observe(topic, records);
-      return p.send(topic, records);
+      return p.send(topic, records, opts);
     },
   };
 }

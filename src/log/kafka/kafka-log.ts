@@ -85,7 +85,7 @@ export class KafkaLog implements Log {
   }
 
   producer(): LogProducer {
-    return { send: (topic, records) => this.sender.send(topic, records, this.codecFor(topic)) };
+    return { send: (topic, records, opts) => this.sender.send(topic, records, this.codecFor(topic), opts?.urgent === true) };
   }
 
   consumer<T>(opts: ConsumerOptions): LogConsumer<T> {
@@ -146,8 +146,8 @@ export class KafkaLog implements Log {
   }
 
   /** The newest record per key of a (compacted) topic, read without a consumer group's offsets. */
-  readLatest<T>(topic: string): Promise<Map<string, LogRecord<T>>> {
-    return readLatest(this.options, this.topics.full(topic), topic, this.codecFor(topic) as Codec<T>);
+  readLatest<T>(topic: string, prefer?: (kept: LogRecord<T>, later: LogRecord<T>) => boolean): Promise<Map<string, LogRecord<T>>> {
+    return readLatest(this.options, this.topics.full(topic), topic, this.codecFor(topic) as Codec<T>, prefer);
   }
 
   private codecFor(topic: string): Codec<unknown> {

@@ -42,6 +42,8 @@ export class KafkaSender {
   private producer: Producer<Buffer, Buffer, string, Buffer>;
   private readonly queue: Queued[] = [];
   private head = 0;
+  /** Records of urgent sends: each request takes these first (see `send`). */
+  private urgent: Queued[] = [];
   private pumping: Promise<void> | null = null;
   /** The previous send's admission to the queue (sends are admitted in call order). */
   private admission: Promise<void> = Promise.resolve();
@@ -57,9 +59,13 @@ export class KafkaSender {
     this.producer = this.createProducer();
   }
 
-  /** Encodes with the topic's codec and sends; resolves once the brokers have acknowledged every record (acks=all). */
+  /**
+   * Encodes with the topic's codec and sends; resolves once the brokers have acknowledged every
+   * record (acks=all). `urgent`: queued ahead of every non-urgent record not yet in a request,
+   * without waiting for buffer space or for earlier sends' admission (see `SendOptions`).
+   */
   // `async` only so that throws become rejections: everything up to `inOrder` runs synchronously, in call order.
-  async send<T>(topic: string, records: readonly ProduceRecord<T>[], codec: Codec<unknown>): Promise<void> {
+  async send<T>(topic: string, records: readonly ProduceRecord<T>[], codec: Codec<unknown>, urgent = false): Promise<void> {
     this.checkOpen(topic);
     if (records.length === 0) return;
     const full = this.topics.full(topic);
@@ -77,6 +83,7 @@ export class KafkaSender {
       if (r.partition !== undefined) msg.partition = r.partition;
       msgs.push(msg);
     }
+    if (urgent) return this.admitUrgent(topic, msgs);
     return this.inOrder(async () => {
       const partitions = await this.topics.partitionCount(topic);
       for (const m of msgs) {
@@ -113,6 +120,34 @@ export class KafkaSender {
     return admitted.then((a) => a.acked);
   }
 
+  /**
+   * Queues an urgent send's messages at once (no buffer wait: they are counted, and may take
+   * the buffer over its limit by their size). Partitions are known from the metadata already
+   * fetched for the topic, or fetched first (urgent sends stay in order among themselves).
+   */
+  private async admitUrgent(topic: string, msgs: Message[]): Promise<void> {
+    const partitions = await this.topics.partitionCount(topic);
+    for (const m of msgs) {
+      const p = m.partition;
+      if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= partitions)) {
+        throw new TickflowError('LOG_TOPIC', `topic ${m.topic} has ${partitions} partition(s); cannot produce to partition ${p}`);
+      }
+    }
+    this.checkOpen(topic);
+    return new Promise<void>((resolve, reject) => {
+      const owner: Pending = { remaining: msgs.length, failed: false, resolve, reject };
+      let total = 0;
+      for (const msg of msgs) {
+        const bytes = (msg.key?.length ?? 0) + (msg.value?.length ?? 0) + RECORD_OVERHEAD;
+        total += bytes;
+        this.urgent.push({ msg, bytes, owner });
+      }
+      this.health.bufferedBytes += total;
+      this.health.bufferedRecords += msgs.length;
+      this.kick();
+    });
+  }
+
   /** Waits for buffer space, then queues the messages; `acked` settles when they are acknowledged. */
   private async admit(msgs: readonly Message[]): Promise<{ acked: Promise<void> }> {
     this.checkOpen(msgs[0]?.topic ?? '');
@@ -137,7 +172,7 @@ export class KafkaSender {
     if (this.pumping) return;
     this.pumping = this.pump().finally(() => {
       this.pumping = null;
-      if (this.head < this.queue.length) this.kick();
+      if (this.head < this.queue.length || this.urgent.length > 0) this.kick();
     });
   }
 
@@ -172,9 +207,19 @@ export class KafkaSender {
   }
 
   private async pump(): Promise<void> {
-    while (this.head < this.queue.length) {
+    while (this.head < this.queue.length || this.urgent.length > 0) {
       const chunk: Queued[] = [];
       let bytes = 0;
+      if (this.urgent.length > 0) {
+        for (const q of this.urgent.splice(0)) {
+          if (q.owner.failed) {
+            this.release(q.bytes, 1);
+            continue;
+          }
+          chunk.push(q);
+          bytes += q.bytes;
+        }
+      }
       while (this.head < this.queue.length) {
         const q = this.queue[this.head];
         if (!q) break;

@@ -18,7 +18,7 @@ function header(headers: Map<Buffer, Buffer> | undefined, name: string): string 
 
 /**
  * Reads `fullTopic` from the start of every partition to its end offset as of the call and
- * keeps the newest record per key: the current content of a compacted topic. A throwaway
+ * keeps the newest record per key (or the one `prefer` picks): the current content of a compacted topic. A throwaway
  * consumer group is used and nothing is committed.
  */
 export async function readLatest<T>(
@@ -26,6 +26,7 @@ export async function readLatest<T>(
   fullTopic: string,
   logical: string,
   codec: Codec<T>,
+  prefer?: (kept: LogRecord<T>, later: LogRecord<T>) => boolean,
 ): Promise<Map<string, LogRecord<T>>> {
   const out = new Map<string, LogRecord<T>>();
   const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
@@ -55,14 +56,16 @@ export async function readLatest<T>(
         const key = m.key?.toString('utf8') ?? '';
         const version = Number(header(m.headers, HEADER.schema) ?? codec.version);
         try {
-          out.set(key, {
+          const rec: LogRecord<T> = {
             topic: logical,
             partition: m.partition,
             offset: Number(m.offset),
             key,
             value: codec.decode(m.value, version),
             timestamp: Number(m.timestamp),
-          });
+          };
+          const kept = out.get(key);
+          if (kept === undefined || prefer === undefined || prefer(kept, rec)) out.set(key, rec);
         } catch {
           // An unreadable entry is as good as none: the newest readable one of its key stands.
         }
