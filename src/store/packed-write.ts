@@ -129,9 +129,14 @@ class GrowingColumns {
     return [...this.ids.map((a) => a.slice(0, n)), ...this.nums.map((a) => a.slice(0, n))];
   }
 
-  /** Gives the memory back when a burst made the buffers much larger than usual. */
-  shrinkIfOver(maxCap: number): void {
-    if (this.cap <= maxCap || this.rows > 0) return;
+  /**
+   * Gives the memory back when a burst made the buffers much larger than usual: over `maxCap`
+   * rows of capacity and the last take used under a quarter of it. Under a steady load larger
+   * than `maxCap` the buffers stay (reallocating them at every commit churned ~20 MB of arrays
+   * per second through the young generation in the split pipeline's sink).
+   */
+  shrinkIfOver(maxCap: number, lastRows: number): void {
+    if (this.cap <= maxCap || this.rows > 0 || lastRows * 4 >= this.cap) return;
     this.ids = this.ids.map(() => new Uint32Array(0));
     this.nums = this.nums.map(() => new Float64Array(0));
     this.cap = 0;
@@ -648,8 +653,8 @@ export class WriteBuffer {
     const droppedInterim = this.droppedInterim;
     this.dict = new Dict();
     for (const c of this.caches) c.reset();
-    this.bars.shrinkIfOver(KEEP_CAPACITY);
-    this.indicators.shrinkIfOver(KEEP_CAPACITY);
+    this.bars.shrinkIfOver(KEEP_CAPACITY, tables.find((t) => t.table === BARS.name)?.rows ?? 0);
+    this.indicators.shrinkIfOver(KEEP_CAPACITY, tables.find((t) => t.table === INDICATORS.name)?.rows ?? 0);
     this.alerts = [];
     this.windows = [];
     this.late = [];

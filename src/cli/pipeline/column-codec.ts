@@ -244,14 +244,24 @@ export function columnCodec(topic: string, schema: TSchema, version: number): Co
     row,
   };
 
+  // Columns are filled in scratch arrays reused from record to record, then copied into the
+  // record's one buffer: a new array per record made the split pipeline's young generation
+  // collect early (V8 forces a scavenge per 32 MB of new array buffers).
+  let scratchF64 = new Float64Array(0);
+  let scratchU16 = new Uint16Array(0);
+  let scratchU8 = new Uint8Array(0);
+
   function encode(value: unknown): Buffer {
     if (!Array.isArray(value)) throw bad(`${topic}: the column codec encodes an array of values`);
     const rows = value as unknown[];
     const n = rows.length;
     const table = new Map<string, number>();
-    const f64 = new Float64Array(nums.length * n);
-    const u16 = new Uint16Array(strs.length * n);
-    const u8 = new Uint8Array(bools.length * n);
+    if (scratchF64.length < nums.length * n) scratchF64 = new Float64Array(nums.length * n * 2);
+    if (scratchU16.length < strs.length * n) scratchU16 = new Uint16Array(strs.length * n * 2);
+    if (scratchU8.length < bools.length * n) scratchU8 = new Uint8Array(bools.length * n * 2);
+    const f64 = scratchF64.subarray(0, nums.length * n);
+    const u16 = scratchU16.subarray(0, strs.length * n);
+    const u8 = scratchU8.subarray(0, bools.length * n);
     const num = (v: unknown, nullable: boolean, key: string, i: number): number => {
       if (typeof v === 'number') return v;
       if (v === null && nullable) return NaN;
@@ -277,7 +287,8 @@ export function columnCodec(topic: string, schema: TSchema, version: number): Co
     const numStart = Math.ceil(head / 8) * 8;
     const strStart = numStart + f64.byteLength;
     const boolStart = strStart + u16.byteLength;
-    const out = Buffer.alloc(boolStart + u8.byteLength);
+    // Not zero-filled: every byte is written below (the padding before the numbers explicitly).
+    const out = Buffer.allocUnsafe(boolStart + u8.byteLength);
     out.writeUInt32LE(n, 0);
     out.writeUInt16LE(strings.length, 4);
     let at = 6;
@@ -287,8 +298,9 @@ export function columnCodec(topic: string, schema: TSchema, version: number): Co
       s.copy(out, at + 2);
       at += 2 + s.length;
     }
-    out.set(new Uint8Array(f64.buffer), numStart);
-    out.set(new Uint8Array(u16.buffer), strStart);
+    out.fill(0, at, numStart);
+    out.set(new Uint8Array(f64.buffer, 0, f64.byteLength), numStart);
+    out.set(new Uint8Array(u16.buffer, 0, u16.byteLength), strStart);
     out.set(u8, boolStart);
     return out;
   }
