@@ -15,6 +15,7 @@ import {
   type WindowStats,
 } from '../core/index.js';
 import { LakeExporter, loadLakeState } from './lake.js';
+import type { LakeCompression } from './lake-compression.js';
 import type { PackedWrite } from './packed-write.js';
 import { Queries } from './queries.js';
 import { ScanSlots } from './scan.js';
@@ -49,6 +50,7 @@ export interface EngineOptions {
   readonly dataDir: string;
   readonly readOnly: boolean;
   readonly lakeDir: string;
+  readonly lakeCompression: LakeCompression;
   readonly memoryLimit: string;
   readonly threads: number;
 }
@@ -148,7 +150,7 @@ export class DuckDbEngine {
       const stats = await SeriesStats.load(reader);
       const lakeDir = resolve(opts.lakeDir);
       const lakeState = await loadLakeState(reader, lakeDir);
-      const lake = new LakeExporter(lakeDir, lakeState, !opts.readOnly);
+      const lake = new LakeExporter(lakeDir, lakeState, !opts.readOnly, opts.lakeCompression);
       const engine = new DuckDbEngine(instance, slots, writer, reader, exporter, stats, lake, { ...opts, dataDir }, log, lakeState.maxSeq);
       log('info', { path, readOnly: opts.readOnly, existed, series: stats.all('bars').length }, 'store opened');
       return engine;

@@ -24,6 +24,7 @@ import type {
   TimeRangeQuery,
   WindowQuery,
 } from './store.js';
+import type { LakeCompression } from './lake-compression.js';
 
 export interface StoreLogger {
   info(o: object, msg?: string): void;
@@ -37,6 +38,8 @@ export interface DuckDbStoreOptions {
   readonly readOnly?: boolean;
   /** Parquet lake root; default `<dataDir>/lake`. */
   readonly lakeDir?: string;
+  /** The lake's Parquet codec (default snappy; see lake.ts). */
+  readonly lakeCompression?: LakeCompression;
   readonly logger?: StoreLogger;
   /** DuckDB's buffer-manager limit (default `512MB`; DuckDB's own default is 80 % of RAM). */
   readonly memoryLimit?: string;
@@ -194,6 +197,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     dataDir,
     readOnly: opts.readOnly === true,
     lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')),
+    lakeCompression: opts.lakeCompression ?? 'snappy',
     memoryLimit: opts.memoryLimit ?? '512MB',
     threads: opts.threads ?? 1,
   };

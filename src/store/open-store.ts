@@ -1,6 +1,7 @@
 import { TickflowError } from '../core/index.js';
 import { openDuckDbStore, type StoreLogger } from './duckdb-store.js';
 import type { Retention } from './postgres/retention.js';
+import type { LakeCompression } from './lake-compression.js';
 import type { Store } from './store.js';
 
 export interface OpenStoreOptions {
@@ -11,6 +12,8 @@ export interface OpenStoreOptions {
   readonly logger?: StoreLogger;
   /** DuckDB's memory limit. */
   readonly memoryLimit?: string;
+  /** DuckDB only: the Parquet lake's codec. */
+  readonly lakeCompression?: LakeCompression;
   /** PostgreSQL only: ages after which rows are deleted. */
   readonly retention?: Retention;
 }
@@ -30,6 +33,7 @@ export async function openStore(o: OpenStoreOptions): Promise<Store> {
       ...(o.readOnly !== undefined ? { readOnly: o.readOnly } : {}),
       ...(o.logger !== undefined ? { logger: o.logger } : {}),
       ...(o.memoryLimit !== undefined ? { memoryLimit: o.memoryLimit } : {}),
+      ...(o.lakeCompression !== undefined ? { lakeCompression: o.lakeCompression } : {}),
     });
   }
   const { openPostgresStore } = await import('./postgres/index.js');

@@ -26,6 +26,28 @@ function parquetFiles(dir: string): string[] {
 }
 
 describe('Parquet lake', () => {
+  test('files use the configured codec: snappy by default, zstd when asked', async () => {
+    for (const [setting, want] of [
+      [undefined, 'SNAPPY'],
+      ['zstd', 'ZSTD'],
+    ] as const) {
+      const { dir, cleanup } = tempDir('tickflow-lake-codec-');
+      const store = await openDuckDbStore({ dataDir: dir, ...(setting ? { lakeCompression: setting } : {}) });
+      try {
+        await store.commit(write({ bars: bars(3, BTC), indicators: [indicatorSet(0)] }));
+        await store.exportLake();
+        const con = await reader();
+        for (const f of parquetFiles(join(dir, 'lake'))) {
+          const codecs = await query(con, `SELECT DISTINCT compression FROM parquet_metadata('${f}')`);
+          assert.deepEqual(codecs, [[want]], f);
+        }
+      } finally {
+        await store.close();
+        cleanup();
+      }
+    }
+  });
+
   test('hive partitions by instrument and date, read back intact, no duplicates after re-exports', async () => {
     const { dir, cleanup } = tempDir('tickflow-lake-');
     const lake = join(dir, 'lake');

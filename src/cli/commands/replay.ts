@@ -4,7 +4,8 @@ import { TickflowError, type SourcePosition } from '../../core/index.js';
 import { MemoryLog } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { isReplayFormat, openReplay, type ReplayFormat, type TradeSource } from '../../sources/index.js';
-import { describeStore, openStore } from '../../store/index.js';
+import { describeStore } from '../../store/index.js';
+import { openConfiguredStore } from './configured-store.js';
 import { Processor } from '../../stream/index.js';
 import type { Config } from '../config.js';
 import { checkpointId } from '../pipeline/checkpoint-id.js';
@@ -70,13 +71,7 @@ export async function replay(files: readonly string[], cfg: Config, opts: Replay
   }
   const format = checkFormat(cfg.format);
   const started = Date.now();
-  const store = await openStore({
-    store: cfg.store,
-    dataDir: cfg.dataDir,
-    logger: opts.logger,
-    memoryLimit: cfg.dbMemory,
-    retention: cfg.retention,
-  });
+  const store = await openConfiguredStore(cfg, opts.logger);
   const tracking = await modelTrackingFromEnv(opts.logger);
   try {
     const processor = new Processor(processorConfig(cfg, false));

@@ -6,7 +6,7 @@ import { seedModelPath } from '../../models/seed/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
 import type { Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
-import { openStore } from '../../store/index.js';
+import { openConfiguredStore } from './configured-store.js';
 import { Processor } from '../../stream/index.js';
 import { apiSecurity } from '../api-security.js';
 import { isLive, type Config } from '../config.js';
@@ -42,7 +42,7 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   const replaying = cfg.source === 'replay';
   if (replaying && cfg.replay.length === 0) throw new TickflowError('USAGE', '--source replay needs --replay <files>');
   const format = checkFormat(cfg.format);
-  const store = await openStore({ store: cfg.store, dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory, retention: cfg.retention });
+  const store = await openConfiguredStore(cfg, logger);
   observeStoreCommits(store);
   // counted and exported for /metrics, checked by /ready, until it is closed
   const log = observeLog(new MemoryLog({ capacity: 64 }));

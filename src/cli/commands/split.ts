@@ -6,7 +6,7 @@ import { seedModelPath } from '../../models/seed/index.js';
 import { TOPICS, kafkaOptionsFromEnv, openLog, type Log, type TopicSpec } from '../../log/index.js';
 import { processMemory, type Logger } from '../../obs/index.js';
 import { createSimulator, openReplay, type TradeSource } from '../../sources/index.js';
-import { openStore } from '../../store/index.js';
+import { openConfiguredStore } from './configured-store.js';
 import { apiSecurity } from '../api-security.js';
 import { isLive, type Config } from '../config.js';
 import { LiveHub } from '../pipeline/live-hub.js';
@@ -156,7 +156,7 @@ export async function servePart(
   const own = log === undefined;
   const l = log ?? (await openSplitLog(cfg, logger));
   const startedAt = Date.now();
-  const store = await openStore({ store: cfg.store, dataDir: cfg.dataDir, logger, memoryLimit: cfg.dbMemory, retention: cfg.retention });
+  const store = await openConfiguredStore(cfg, logger);
   observeStoreCommits(store);
   const box: { sink?: SinkStage } = {};
   const hub = new LiveHub(() => splitStats(l, startedAt, box.sink, extraStats?.()));
