@@ -85,15 +85,20 @@ export class KafkaSender {
     }
     if (urgent) return this.admitUrgent(topic, msgs);
     return this.inOrder(async () => {
-      const partitions = await this.topics.partitionCount(topic);
-      for (const m of msgs) {
-        const p = m.partition;
-        if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= partitions)) {
-          throw new TickflowError('LOG_TOPIC', `topic ${full} has ${partitions} partition(s); cannot produce to partition ${p}`);
-        }
-      }
+      await this.checkPartitions(topic, msgs);
       return msgs;
     });
+  }
+
+  /** Explicit partitions must exist (the topic's partition count is cached after the first look). */
+  private async checkPartitions(topic: string, msgs: readonly Message[]): Promise<void> {
+    const partitions = await this.topics.partitionCount(topic);
+    for (const m of msgs) {
+      const p = m.partition;
+      if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= partitions)) {
+        throw new TickflowError('LOG_TOPIC', `topic ${m.topic} has ${partitions} partition(s); cannot produce to partition ${p}`);
+      }
+    }
   }
 
   /** Sends already-encoded messages (the dead-letter path). */
@@ -126,13 +131,7 @@ export class KafkaSender {
    * fetched for the topic, or fetched first (urgent sends stay in order among themselves).
    */
   private async admitUrgent(topic: string, msgs: Message[]): Promise<void> {
-    const partitions = await this.topics.partitionCount(topic);
-    for (const m of msgs) {
-      const p = m.partition;
-      if (p !== undefined && (!Number.isInteger(p) || p < 0 || p >= partitions)) {
-        throw new TickflowError('LOG_TOPIC', `topic ${m.topic} has ${partitions} partition(s); cannot produce to partition ${p}`);
-      }
-    }
+    await this.checkPartitions(topic, msgs);
     this.checkOpen(topic);
     return new Promise<void>((resolve, reject) => {
       const owner: Pending = { remaining: msgs.length, failed: false, resolve, reject };
