@@ -104,6 +104,8 @@ checkOrder(BARS, BAR_NUMBERS);
 class GrowingColumns {
   rows = 0;
   private cap = 0;
+  /** Rows `take` handed over since the last `shrinkIfOver` (0 when it was not called). */
+  private taken = 0;
   ids: Uint32Array[];
   nums: Float64Array[];
 
@@ -126,17 +128,20 @@ class GrowingColumns {
   take(): PackedColumn[] {
     const n = this.rows;
     this.rows = 0;
+    this.taken = n;
     return [...this.ids.map((a) => a.slice(0, n)), ...this.nums.map((a) => a.slice(0, n))];
   }
 
   /**
    * Gives the memory back when a burst made the buffers much larger than usual: over `maxCap`
-   * rows of capacity and the last take used under a quarter of it. Under a steady load larger
+   * rows of capacity and the `take` since the last call used under a quarter of it. Under a steady load larger
    * than `maxCap` the buffers stay (reallocating them at every commit churned ~20 MB of arrays
    * per second through the young generation in the split pipeline's sink).
    */
-  shrinkIfOver(maxCap: number, lastRows: number): void {
-    if (this.cap <= maxCap || this.rows > 0 || lastRows * 4 >= this.cap) return;
+  shrinkIfOver(maxCap: number): void {
+    const used = this.taken;
+    this.taken = 0;
+    if (this.cap <= maxCap || this.rows > 0 || used * 4 >= this.cap) return;
     this.ids = this.ids.map(() => new Uint32Array(0));
     this.nums = this.nums.map(() => new Float64Array(0));
     this.cap = 0;
@@ -653,8 +658,8 @@ export class WriteBuffer {
     const droppedInterim = this.droppedInterim;
     this.dict = new Dict();
     for (const c of this.caches) c.reset();
-    this.bars.shrinkIfOver(KEEP_CAPACITY, tables.find((t) => t.table === BARS.name)?.rows ?? 0);
-    this.indicators.shrinkIfOver(KEEP_CAPACITY, tables.find((t) => t.table === INDICATORS.name)?.rows ?? 0);
+    this.bars.shrinkIfOver(KEEP_CAPACITY);
+    this.indicators.shrinkIfOver(KEEP_CAPACITY);
     this.alerts = [];
     this.windows = [];
     this.late = [];

@@ -132,30 +132,23 @@ export class KafkaSender {
    */
   private async admitUrgent(topic: string, msgs: Message[]): Promise<void> {
     await this.checkPartitions(topic, msgs);
-    this.checkOpen(topic);
-    return new Promise<void>((resolve, reject) => {
-      const owner: Pending = { remaining: msgs.length, failed: false, resolve, reject };
-      let total = 0;
-      for (const msg of msgs) {
-        const bytes = (msg.key?.length ?? 0) + (msg.value?.length ?? 0) + RECORD_OVERHEAD;
-        total += bytes;
-        this.urgent.push({ msg, bytes, owner });
-      }
-      this.health.bufferedBytes += total;
-      this.health.bufferedRecords += msgs.length;
-      this.kick();
-    });
+    return (await this.admit(msgs, true)).acked;
   }
 
-  /** Waits for buffer space, then queues the messages; `acked` settles when they are acknowledged. */
-  private async admit(msgs: readonly Message[]): Promise<{ acked: Promise<void> }> {
+  /**
+   * Waits for buffer space (an urgent send does not), then queues the messages (an urgent send
+   * on the urgent queue); `acked` settles when they are acknowledged.
+   */
+  private async admit(msgs: readonly Message[], urgent = false): Promise<{ acked: Promise<void> }> {
     this.checkOpen(msgs[0]?.topic ?? '');
     const sized = msgs.map((msg) => ({ msg, bytes: (msg.key?.length ?? 0) + (msg.value?.length ?? 0) + RECORD_OVERHEAD }));
     const total = sized.reduce((s, m) => s + m.bytes, 0);
-    await this.reserve(total, msgs.length);
+    if (urgent) this.count(total, msgs.length);
+    else await this.reserve(total, msgs.length);
+    const queue = urgent ? this.urgent : this.queue;
     const acked = new Promise<void>((resolve, reject) => {
       const owner: Pending = { remaining: sized.length, failed: false, resolve, reject };
-      for (const m of sized) this.queue.push({ ...m, owner });
+      for (const m of sized) queue.push({ ...m, owner });
       this.kick();
     });
     return { acked };
@@ -195,8 +188,13 @@ export class KafkaSender {
       await new Promise<void>((r) => this.spaceWaiters.push(r));
       if (this.closing) throw new TickflowError('LOG_CLOSED', 'log closed while waiting for producer buffer space');
     }
-    h.bufferedBytes += bytes;
-    h.bufferedRecords += records;
+    this.count(bytes, records);
+  }
+
+  /** Counts queued records against the buffer (`release` takes them off once settled). */
+  private count(bytes: number, records: number): void {
+    this.health.bufferedBytes += bytes;
+    this.health.bufferedRecords += records;
   }
 
   private release(bytes: number, records: number): void {
