@@ -121,8 +121,9 @@ export class BarAcc {
     this.volume = t;
   }
 
-  clone(): BarAcc {
-    return Object.assign(new BarAcc(), this);
+  /** Makes this a copy of `o` (reusing this object). */
+  copyFrom(o: BarAcc): this {
+    return Object.assign(this, o);
   }
 
   totalVolume(): number {

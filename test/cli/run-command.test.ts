@@ -40,6 +40,20 @@ test('tickflow run: simulated market → store → API and WebSocket; Ctrl-C sto
       return r.status === 200 ? ((await r.json()) as { close: number }) : undefined;
     });
     assert.ok(latest.close > 0);
+    // With no WebSocket client, no interim bars are published; the open 1h bar comes from the
+    // processor itself, so /api/bars/latest is live all the same.
+    const hour = await waitFor(async () => {
+      const r = await fetch(`${url}/api/bars/latest?instrument=${encodeURIComponent(first)}&interval=1h`);
+      return r.status === 200 ? ((await r.json()) as { final: boolean; trades: number }) : undefined;
+    });
+    assert.equal(hour.final, false);
+    const later = await waitFor(async () => {
+      const r = (await (await fetch(`${url}/api/bars/latest?instrument=${encodeURIComponent(first)}&interval=1h`)).json()) as {
+        trades: number;
+      };
+      return r.trades > hour.trades ? r : undefined;
+    });
+    assert.ok(later.trades > hour.trades, 'the open bar grows with the trades');
 
     // Final 1s bars reach the store (and the REST route) within a few seconds.
     await waitFor(

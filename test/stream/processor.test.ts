@@ -316,3 +316,53 @@ test('interim bars of merged intervals include the open finer bars', () => {
   const hour = a.find((b) => b.interval === '1h');
   assert.deepEqual([hour?.open, hour?.high, hour?.low, hour?.close, hour?.trades, hour?.final], [10, 12, 9, 9, 3, false]);
 });
+
+test('liveBar gives each series the interim bar collectInterim reports, on demand', () => {
+  const other = 'binance:ETHUSDT' as InstrumentId;
+  const c = cfg({ intervals: parseBarSpecs('1s,1m,1h,tick:2') });
+  const p = new Processor(c);
+  const out = new ProcessorOutputs();
+  // 1s bars at 0 s (final once the watermark passes), 61 s and 62 s (open); two instruments
+  p.process(
+    batchFromTrades([trade(1, 100, 10), trade(2, 61_500, 12), trade(3, 62_100, 9), trade(4, 62_200, 11), trade(1, 300, 5, 1, 1, other)]),
+    out,
+  );
+  const asked = ['1s', '1m', '1h', 'tick:2'].flatMap((iv) => [INST, other].map((i) => p.liveBar(i, iv))).filter((b) => b !== undefined);
+  const collected: Bar[] = [];
+  p.collectInterim(collected);
+  const key = (b: Bar): string => `${b.instrument} ${b.interval} ${b.start}`;
+  // collectInterim reports every changed open bar; liveBar the newest of each series
+  const newest = new Map<string, Bar>();
+  for (const b of collected) {
+    const k = `${b.instrument} ${b.interval}`;
+    if ((newest.get(k)?.start ?? -Infinity) <= b.start) newest.set(k, b);
+  }
+  assert.deepEqual(asked.map(key).sort(), [...newest.values()].map(key).sort());
+  for (const b of asked) assert.deepEqual(b, newest.get(`${b.instrument} ${b.interval}`));
+  const hour = p.liveBar(INST, '1h');
+  assert.deepEqual([hour?.open, hour?.high, hour?.low, hour?.close, hour?.trades, hour?.final], [10, 12, 9, 11, 4, false]);
+  // asking changes nothing: the next collection still reports nothing new
+  const again: Bar[] = [];
+  p.collectInterim(again);
+  assert.equal(again.length, 0);
+  assert.equal(p.liveBar('binance:NOPE' as InstrumentId, '1s'), undefined);
+  assert.equal(p.liveBar(INST, '5m'), undefined);
+});
+
+test('interimChunks yields what collectInterim gives, whole instruments at a time', () => {
+  const ids = Array.from({ length: 5 }, (_, i) => `binance:X${i}USDT` as InstrumentId);
+  const make = (): Processor => {
+    const p = new Processor(cfg({ intervals: parseBarSpecs('1s,1m,1h') }));
+    p.process(batchFromTrades(ids.map((inst, i) => trade(i + 1, 100 * i, 10 + i, 1, 1, inst))), new ProcessorOutputs());
+    return p;
+  };
+  const all: Bar[] = [];
+  make().collectInterim(all);
+  const chunks = [...make().interimChunks(4)];
+  // 3 bars per instrument: a chunk closes at the first instrument that takes it to 4 or more
+  assert.deepEqual(
+    chunks.map((c) => c.length),
+    [6, 6, 3],
+  );
+  assert.deepEqual(chunks.flat(), all);
+});

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { TickflowError, type Alert, type Bar, type Prediction, type WindowStats } from '../../core/index.js';
+import { TickflowError, type Alert, type Bar, type PipelineStats, type Prediction, type WindowStats } from '../../core/index.js';
 import { createApiServer } from '../../api/index.js';
 import { seedModelPath } from '../../models/seed/index.js';
 import { MemoryLog, TOPICS } from '../../log/index.js';
@@ -70,6 +70,8 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     liveTickMs: 250,
     lakeIntervalMs: cfg.lakeInterval,
     persistState: replaying,
+    // interim bars only while an API client takes every update; `latestBar` asks the processor
+    interim: (): boolean => hub.listening(),
     snapshotModelsAtEnd: !replaying,
     ...(replaying ? { expectedEnds: files.length } : {}),
   });
@@ -79,7 +81,10 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
   // bars they belonged to are closed.
   const positions = replaying ? await stage.restore() : (await store.deleteCheckpoint(id), undefined);
   const ingests: IngestStage[] = [];
-  const hub = new LiveHub(() => pipelineStats({ mode: 'run', startedAt, log, processor, ingests, process: stage }));
+  const hub: LiveHub = new LiveHub(
+    (): PipelineStats => pipelineStats({ mode: 'run', startedAt, log, processor, ingests, process: stage }),
+    (instrument, interval) => processor.liveBar(instrument, interval),
+  );
 
   const abort = new AbortController();
   const sources: { name: string; src: TradeSource }[] = replaying

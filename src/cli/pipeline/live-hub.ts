@@ -7,11 +7,23 @@ import type { LiveEvent, LiveFeed } from '../../api/live-feed.js';
  * any other consumer of those topics would.
  */
 export class LiveHub implements LiveFeed {
+  /**
+   * The hub's own copy of each series' newest bar, updated in place: with 1,000 instruments the
+   * interim updates replace ~24,000 bars a second, and keeping each update's object until the next
+   * one (250 ms) made V8 promote them all to the old generation (~10 MB/s of old-space garbage).
+   */
   private readonly latest = new Map<string, Bar>();
   private readonly known = new Set<string>();
   private readonly listeners = new Map<(e: LiveEvent) => void, (() => boolean) | undefined>();
 
-  constructor(private readonly statsProvider: () => PipelineStats) {}
+  /**
+   * `liveBar`: a series' open bar as it stands now, where the hub runs beside the processor
+   * (`tickflow run`); `latestBar` answers the newer of it and the last bar received.
+   */
+  constructor(
+    private readonly statsProvider: () => PipelineStats,
+    private readonly liveBar?: (instrument: string, interval: string) => Bar | undefined,
+  ) {}
 
   subscribe(listener: (event: LiveEvent) => void, interested?: () => boolean): () => void {
     this.listeners.set(listener, interested);
@@ -25,7 +37,12 @@ export class LiveHub implements LiveFeed {
   }
 
   latestBar(instrument: string, interval: string): Bar | undefined {
-    return this.latest.get(`${instrument}|${interval}`);
+    const b = this.latest.get(`${instrument}|${interval}`);
+    const live = this.liveBar?.(instrument, interval);
+    // An open bar is newer than any bar received with the same start (a final closes it).
+    if (live && (!b || live.start >= b.start)) return live;
+    // a copy: the kept one changes with the next update, maybe while the caller still awaits
+    return b && { ...b };
   }
 
   stats(): PipelineStats {
@@ -42,7 +59,8 @@ export class LiveHub implements LiveFeed {
       const key = `${b.instrument}|${b.interval}`;
       const prev = this.latest.get(key);
       // A final for an older bar (or a revision) must not replace a newer interim bar.
-      if (!prev || b.start >= prev.start) this.latest.set(key, b);
+      if (!prev) this.latest.set(key, { ...b });
+      else if (b.start >= prev.start) Object.assign(prev, b);
       this.known.add(b.instrument);
     }
     for (const l of this.listeners.keys()) {
