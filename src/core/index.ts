@@ -16,3 +16,4 @@ export * from './feed-gap.js';
 export * from './model-records.js';
 export * from './window-stats.js';
 export * from './stats.js';
+export * from './small-f64.js';

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox';
+import { smallF64 } from '../core/index.js';
 import { ModelBase, checkModelState, modelStateFields, type Forecast, type OnlineModel } from './online-model.js';
 
 // The naive forecasts every model must beat before it is served. They learn from the labels alone
@@ -130,9 +131,9 @@ export class SignPersistence extends ModelBase implements OnlineModel {
   readonly dim = 0;
   /** State index 0 = last return down, 1 = flat (or none yet), 2 = up. */
   private last = 1;
-  private readonly count = new Float64Array(3);
-  private readonly ups = new Float64Array(3);
-  private readonly mean = new Float64Array(3);
+  private readonly count = smallF64(3);
+  private readonly ups = smallF64(3);
+  private readonly mean = smallF64(3);
 
   constructor(name = 'sign-persistence') {
     super(name);

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError, assert, type IndicatorSet } from '../core/index.js';
+import { TickflowError, assert, smallF64, type IndicatorSet } from '../core/index.js';
 import { checkModelState, toFloat64 } from './online-model.js';
 
 /** The bar fields the features read; a core `Bar` fits. */
@@ -92,7 +92,7 @@ class Window {
   size = 0;
 
   constructor(readonly capacity: number) {
-    this.buf = new Float64Array(capacity);
+    this.buf = smallF64(capacity);
   }
 
   get full(): boolean {
@@ -163,10 +163,10 @@ export class FeatureBuilder {
   private returns: Window;
   private logVolumes: Window;
   private count = 0;
-  private readonly mean = new Float64Array(STANDARDIZED_COUNT);
-  private readonly m2 = new Float64Array(STANDARDIZED_COUNT);
-  private readonly raw = new Float64Array(STANDARDIZED_COUNT);
-  private readonly out = new Float64Array(FEATURE_COUNT);
+  private readonly mean = smallF64(STANDARDIZED_COUNT);
+  private readonly m2 = smallF64(STANDARDIZED_COUNT);
+  private readonly raw = smallF64(STANDARDIZED_COUNT);
+  private readonly out = smallF64(FEATURE_COUNT);
   private skippedBars = 0;
 
   constructor(options: FeatureOptions = {}) {

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError } from '../core/index.js';
+import { TickflowError, smallF64 } from '../core/index.js';
 import { ModelBase, checkModelState, logistic, modelStateFields, toFloat64, type Forecast, type OnlineModel } from './online-model.js';
 
 export interface LogisticOptions {
@@ -67,10 +67,10 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
     this.learningRate = learningRate;
     this.l2 = l2;
     this.magnitudeRate = magnitudeRate;
-    this.w = new Float64Array(dim + 1);
-    this.g2 = new Float64Array(dim + 1);
-    this.wNext = new Float64Array(dim + 1);
-    this.g2Next = new Float64Array(dim + 1);
+    this.w = smallF64(dim + 1);
+    this.g2 = smallF64(dim + 1);
+    this.wNext = smallF64(dim + 1);
+    this.g2Next = smallF64(dim + 1);
   }
 
   /** Feature weights followed by the intercept (a copy). */

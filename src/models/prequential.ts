@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError } from '../core/index.js';
+import { TickflowError, smallF64 } from '../core/index.js';
 import { BinnedAuc, aucExact, brier, directionHit, logLoss } from './metrics.js';
 import { checkModelState, type Forecast, type OnlineModel } from './online-model.js';
 
@@ -180,7 +180,7 @@ export class Prequential {
     const slots = Math.min(history, FIRST_SLOTS);
     this.tracks = models.map(() => new ModelTrack(slots, this.aucBins));
     this.labels = nanArray(slots);
-    this.pendingX = new Float64Array([...dims][0] ?? 0);
+    this.pendingX = smallF64([...dims][0] ?? 0);
   }
 
   /** Labels scored so far (steps). */

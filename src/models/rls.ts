@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError } from '../core/index.js';
+import { TickflowError, smallF64 } from '../core/index.js';
 import { normalCdf } from './normal.js';
 import { ModelBase, checkModelState, modelStateFields, toFloat64, type Forecast, type OnlineModel } from './online-model.js';
 
@@ -96,8 +96,8 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
     this.maxTrace = maxTrace;
     const n = dim + 1;
     this.n = n;
-    this.w = new Float64Array(n);
-    this.p = new Float64Array(n * n);
+    this.w = smallF64(n);
+    this.p = smallF64(n * n);
     this.initP();
   }
 

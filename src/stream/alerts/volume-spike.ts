@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError } from '../../core/index.js';
+import { TickflowError, smallF64 } from '../../core/index.js';
 import { RingBuffer, RingBufferStateSchema, checkState } from '../indicators/index.js';
 
 export type VolumeBaseline = 'median' | 'mean';
@@ -34,7 +34,7 @@ export class VolumeSpike {
     this.minHistory = minHistory;
     this.baseline = baseline;
     this.volumes = new RingBuffer(window);
-    this.scratch = new Float64Array(window);
+    this.scratch = smallF64(window);
   }
 
   /** Baseline the last ratio was computed against (NaN when none was). */

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError } from '../../core/index.js';
+import { TickflowError, smallF64 } from '../../core/index.js';
 import { checkState } from './state-check.js';
 
 export const RingBufferStateSchema = Type.Object(
@@ -26,7 +26,7 @@ export class RingBuffer {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new TickflowError('INTERNAL', `ring buffer capacity must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    this.buf = new Float64Array(capacity);
+    this.buf = smallF64(capacity);
   }
 
   get size(): number {
