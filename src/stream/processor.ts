@@ -133,8 +133,8 @@ export class Processor {
   private localMap: (InstrumentState | undefined)[] = [];
   /**
    * Scratch accumulators of the interim views, one per series (`liveView`, `collectInterim`):
-   * a merged series' live bar is computed into these, not into new objects (with 1,000
-   * instruments the views were ~2 MB/s of garbage that lived long enough to be promoted).
+   * a merged series' live bar is computed into these, not into new objects (one or more per
+   * merged series and instrument at every live tick).
    */
   private readonly viewScratch: BarAcc[];
   private readonly baseScratch: BarAcc[];
