@@ -16,10 +16,11 @@ export interface LiveFeed {
   /**
    * Returns an unsubscribe function. Listeners must not throw or block. `interested` tells
    * whether the listener would do anything with bar updates now (the WebSocket hub: whether
-   * any client is connected); when no listener is, a feed may publish only each series'
-   * newest bar of a batch (what `latestBar` answers), not every update.
+   * any client is connected), or, given an instrument, with that instrument's bar updates (a
+   * client takes its bars); when no listener is, a feed may publish only each series' newest
+   * bar of a batch (what `latestBar` answers), not every update.
    */
-  subscribe(listener: (event: LiveEvent) => void, interested?: () => boolean): () => void;
+  subscribe(listener: (event: LiveEvent) => void, interested?: (instrument?: string) => boolean): () => void;
   /** Newest bar in memory (interim or final) for an instrument and interval. */
   latestBar(instrument: string, interval: string): Bar | undefined;
   stats(): PipelineStats;

@@ -72,7 +72,7 @@ export class LiveHub {
     this.#closeBuffered = opts.closeBufferedBytes ?? 64 * 1024 * 1024;
     this.#unsubscribe = opts.live?.subscribe(
       (e) => this.#onEvent(e),
-      () => this.#clients.size > 0,
+      (instrument) => (instrument === undefined ? this.#clients.size > 0 : this.#wantsBars(instrument)),
     );
   }
 
@@ -136,6 +136,15 @@ export class LiveHub {
         this.#pendingStats = e.stats;
         return;
     }
+  }
+
+  /** Some client takes this instrument's bars (any interval). */
+  #wantsBars(instrument: string): boolean {
+    for (const c of this.#clients) {
+      const sub = c.sub;
+      if (sub.channels.has('bars') && (sub.instruments === '*' || sub.instruments.has(instrument))) return true;
+    }
+    return false;
   }
 
   #fanOut(channel: Channel, instrument: string, interval: string | undefined, message: ServerMessage, droppable: boolean): void {

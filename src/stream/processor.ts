@@ -285,14 +285,17 @@ export class Processor {
   }
 
   /**
-   * `collectInterim` in chunks of about `maxBars` (whole instruments), for a caller that sends
+   * `collectInterim` in chunks of about `maxBars` (whole instruments; those `only` accepts,
+   * when given), for a caller that sends
    * each chunk before asking for the next: the bars of a large market then never all live at
    * once. Trades processed between chunks are fine: an instrument is read and marked clean in
    * one step, and one not read yet is read as it stands then.
    */
-  *interimChunks(maxBars: number): Generator<Bar[]> {
+  *interimChunks(maxBars: number, only?: (instrument: string) => boolean): Generator<Bar[]> {
     let chunk: Bar[] = [];
     for (const st of this.states.values()) {
+      // An instrument left out keeps its changes marked for a later call that includes it.
+      if (only && !only(st.id)) continue;
       this.collectInstrumentInterim(st, chunk);
       if (chunk.length >= maxBars) {
         yield chunk;

@@ -10,8 +10,12 @@ export class FakeLive implements LiveFeed {
   statsValue: PipelineStats = makeStats();
   statsCalls = 0;
 
-  subscribe(listener: (event: LiveEvent) => void): () => void {
+  /** The `interested` of the newest subscription (the WebSocket hub's). */
+  interested: ((instrument?: string) => boolean) | undefined;
+
+  subscribe(listener: (event: LiveEvent) => void, interested?: (instrument?: string) => boolean): () => void {
     this.#listeners.add(listener);
+    this.interested = interested;
     return () => this.#listeners.delete(listener);
   }
 

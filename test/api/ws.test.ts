@@ -162,6 +162,21 @@ describe('WebSocket /ws (real sockets)', () => {
     }
   });
 
+  it('tells the feed whose bar updates a client takes (a pipeline makes interim bars only for those)', async () => {
+    const c = await new Client(`${wsUrl}?instruments=${encodeURIComponent(BTC)}&channels=bars`).open();
+    try {
+      await c.next('subscribed');
+      assert.equal(live.interested?.(), true);
+      assert.equal(live.interested?.(BTC), true);
+      assert.equal(live.interested?.(ETH), false);
+      c.send({ op: 'unsubscribe', channels: ['bars'] });
+      await c.next('subscribed', 2);
+      assert.equal(live.interested?.(BTC), false, 'no bars channel');
+    } finally {
+      c.close();
+    }
+  });
+
   it('takes the subscription from the query string, and unsubscribe removes it', async () => {
     const c = await new Client(`${wsUrl}?instruments=*&intervals=1m&channels=bars,alerts`).open();
     try {

@@ -366,3 +366,13 @@ test('interimChunks yields what collectInterim gives, whole instruments at a tim
   );
   assert.deepEqual(chunks.flat(), all);
 });
+
+test('interimChunks leaves out the instruments `only` rejects, and reports their changes when asked later', () => {
+  const other = 'binance:ETHUSDT' as InstrumentId;
+  const p = new Processor(cfg());
+  p.process(batchFromTrades([trade(1, 100, 10), trade(1, 200, 20, 1, 1, other)]), new ProcessorOutputs());
+  const first = [...p.interimChunks(100, (id) => id === other)].flat();
+  assert.deepEqual(new Set(first.map((b) => b.instrument)), new Set([other]));
+  const later = [...p.interimChunks(100)].flat();
+  assert.deepEqual(new Set(later.map((b) => b.instrument)), new Set([INST]));
+});

@@ -160,7 +160,14 @@ describe('dashboard in Chromium against tickflow run', { skip: SKIP, timeout: 24
     await page.waitForFunction(() => /\d/.test(document.querySelector('.kpi-last .kpi-value')?.textContent ?? ''));
     assert.match((await page.textContent('.picker-button .picker-label')) ?? '', /^[A-Z]+USD$/);
     await page.waitForFunction(() => document.querySelectorAll('.compare-chip').length >= 2);
-    assert.match((await page.textContent('.predictions-panel')) ?? '', /No model is running yet/);
+    // the panel's own request may still be on its way (its text says "loading…" until then)
+    await page.waitForFunction(
+      () => /No model is running yet/.test(document.querySelector('.predictions-panel')?.textContent ?? ''),
+      null,
+      {
+        timeout: 15_000,
+      },
+    );
     assert.match(page.url(), /#instrument=sim:\w+&interval=1s/, 'the address bar carries the view');
     await page.screenshot({ path: join(OUT, 'dashboard-first-load.png') });
     assert.deepEqual(problems, []);

@@ -70,8 +70,8 @@ export async function run(cfg: Config, logger: Logger): Promise<RunningPipeline>
     liveTickMs: 250,
     lakeIntervalMs: cfg.lakeInterval,
     persistState: replaying,
-    // interim bars only while an API client takes every update; `latestBar` asks the processor
-    interim: (): boolean => hub.listening(),
+    // interim bars only of the instruments an API client takes bars of; `latestBar` asks the processor
+    interim: { any: (): boolean => hub.listening(), instrument: (id: string): boolean => hub.listening(id) },
     snapshotModelsAtEnd: !replaying,
     ...(replaying ? { expectedEnds: files.length } : {}),
   });

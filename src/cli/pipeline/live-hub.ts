@@ -15,7 +15,7 @@ export class LiveHub implements LiveFeed {
    */
   private readonly latest = new Map<string, Bar>();
   private readonly known = new Set<string>();
-  private readonly listeners = new Map<(e: LiveEvent) => void, (() => boolean) | undefined>();
+  private readonly listeners = new Map<(e: LiveEvent) => void, ((instrument?: string) => boolean) | undefined>();
 
   /**
    * `liveBar`: a series' open bar as it stands now, where the hub runs beside the processor
@@ -26,14 +26,17 @@ export class LiveHub implements LiveFeed {
     private readonly liveBar?: (instrument: string, interval: string) => Bar | undefined,
   ) {}
 
-  subscribe(listener: (event: LiveEvent) => void, interested?: () => boolean): () => void {
+  subscribe(listener: (event: LiveEvent) => void, interested?: (instrument?: string) => boolean): () => void {
     this.listeners.set(listener, interested);
     return () => this.listeners.delete(listener);
   }
 
-  /** True when some listener wants every bar update now (see `LiveFeed.subscribe`). */
-  listening(): boolean {
-    for (const interested of this.listeners.values()) if (interested === undefined || interested()) return true;
+  /**
+   * True when some listener wants every bar update now, or, given an instrument, every update of
+   * that instrument's bars (see `LiveFeed.subscribe`).
+   */
+  listening(instrument?: string): boolean {
+    for (const interested of this.listeners.values()) if (interested === undefined || interested(instrument)) return true;
     return false;
   }
 

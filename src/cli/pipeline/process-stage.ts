@@ -28,12 +28,12 @@ export interface ProcessStageOptions {
   /** Live mode: interim bar updates and idle bar closing run on this period. */
   readonly liveTickMs?: number;
   /**
-   * Whether a live tick publishes interim bars now (default always). `tickflow run` publishes
-   * them only while an API client listens to every update: `latestBar` reads open bars from
-   * the processor itself, and with 1,000 instruments the ~24,000 interim bars a second were
-   * the largest source of old-generation garbage (~65 MB of RSS in a 2-minute run).
+   * Which instruments' interim bars a live tick publishes (default all). `tickflow run`
+   * publishes those of the instruments an API client takes bars of: `latestBar` reads open bars
+   * from the processor itself, and with 1,000 instruments the ~24,000 interim bars a second
+   * were the largest source of old-generation garbage (~65 MB of RSS in a 2-minute run).
    */
-  readonly interim?: () => boolean;
+  readonly interim?: { any(): boolean; instrument(id: string): boolean };
   /** Export the lake this often, in the background (the final one is the caller's). */
   readonly lakeIntervalMs?: number;
   /** Number of `end` messages after which the input is complete (finite sources). */
@@ -253,8 +253,9 @@ export class ProcessStage {
       if (this.pending.rows > 0 && this.now() - this.lastCheckpoint >= this.o.checkpointIntervalMs) await this.checkpoint();
       // Made and sent a chunk at a time: with 1,000 instruments a tick has ~6,000 interim bars,
       // and made all at once they all stayed alive until the log's bounded topic took the last.
-      if (this.o.publish && (this.o.interim?.() ?? true)) {
-        for (const chunk of this.o.processor.interimChunks(INTERIM_CHUNK)) {
+      const only = this.o.interim;
+      if (this.o.publish && (only?.any() ?? true)) {
+        for (const chunk of this.o.processor.interimChunks(INTERIM_CHUNK, only && ((id) => only.instrument(id)))) {
           await this.producer.send(
             TOPICS.bars,
             chunk.map((b) => ({ key: b.instrument, value: b })),

@@ -51,3 +51,18 @@ test('latestBar: an open bar from the processor wins over received bars it is no
   hub.publish({ type: 'bar', bar: bar(120_000, 3.5, false) });
   assert.equal(hub.latestBar('sim:AAA', '1m')?.close, 4);
 });
+
+test('listening: any listener that takes every update, or that takes this instrument', () => {
+  const hub = new LiveHub(() => ({}) as PipelineStats);
+  assert.equal(hub.listening(), false);
+  assert.equal(hub.listening('sim:AAA'), false);
+  const off = hub.subscribe(
+    () => undefined,
+    (instrument) => instrument === undefined || instrument === 'sim:AAA',
+  );
+  assert.equal(hub.listening(), true);
+  assert.equal(hub.listening('sim:AAA'), true);
+  assert.equal(hub.listening('sim:BBB'), false);
+  off();
+  assert.equal(hub.listening('sim:AAA'), false);
+});
