@@ -20,7 +20,18 @@ if (selected.length === 0) {
   console.error(`no test files match ${patterns.join(' ')}`);
   process.exit(1);
 }
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...selected], {
+// Off a terminal (CI), TAP as node prints it, then the failures again at the very end, named
+// with their files: a log cut to its tail still says what failed.
+const reporters = process.stdout.isTTY
+  ? []
+  : [
+      '--test-reporter=tap',
+      '--test-reporter-destination=stdout',
+      `--test-reporter=${join(root, 'scripts', 'failures-reporter.mjs')}`,
+      '--test-reporter-destination=stdout',
+    ];
+const args = ['--import', 'tsx', '--test', '--test-concurrency=2', ...reporters, ...selected];
+const r = spawnSync(process.execPath, args, {
   cwd: root,
   stdio: 'inherit',
 });
