@@ -253,3 +253,48 @@ test('rebalance listeners hear about assigned and revoked partitions; records of
   await a.close();
   await da.done;
 });
+
+test(
+  'a partition that comes back without a committed offset starts at the earliest, not where this member had read to',
+  { skip },
+  async (t) => {
+    // The kill -9 split test once lost a partition's first 12,864 records this way: the client kept
+    // its fetch position of a partition it had lost, and used it when the partition came back with
+    // no committed offset (only a committed one replaces it).
+    const log = testLog(t, kafka());
+    await log.ensureTopics([{ name: 'trades', partitions: 2 }]);
+    await log
+      .producer()
+      .send('trades', [
+        ...Array.from({ length: 30 }, (_, i) => ({ key: 'a', value: i, partition: 0 })),
+        ...Array.from({ length: 30 }, (_, i) => ({ key: 'b', value: 100 + i, partition: 1 })),
+      ]);
+    const a = log.consumer<number>({ group: 'stale', topics: ['trades'] });
+    const events: string[][] = [];
+    a.onAssignmentChange?.((assigned) => void events.push(assigned.map(tpKey).sort()));
+    const got: LogRecord<number>[] = [];
+    const done = (async () => {
+      for await (const batch of a) got.push(...batch); // nothing committed
+    })();
+    await waitFor(() => got.length === 60, 20_000, 'A reads both partitions');
+
+    // B takes one partition away and leaves without committing: it comes back to A.
+    const b = log.consumer<number>({ group: 'stale', topics: ['trades'] });
+    const bHas: string[] = [];
+    b.onAssignmentChange?.((assigned) => void bHas.push(...assigned.map(tpKey)));
+    await waitFor(() => bHas.length === 1 && events.length === 2, 20_000, 'B takes a partition');
+    await b.close();
+    await waitFor(() => events.length === 3, 20_000, 'the partition comes back to A');
+    const back = bHas[0] as string;
+    assert.deepEqual(events[2], [back]);
+    const before = got.length;
+    await waitFor(() => got.length >= before + 30, 20_000, `A reads ${back} again from its start`);
+    const again = got.slice(before).filter((r) => tpKey(r) === back);
+    assert.deepEqual(
+      again.map((r) => r.offset),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
+    await a.close();
+    await done;
+  },
+);
