@@ -41,6 +41,20 @@ export interface KpiPanel {
   onWindowChange: ((w: WindowStats) => void) | null;
 }
 
+/**
+ * The window size the cards show: the one the user picked while it has data, else the smallest
+ * (the liveliest). Not the first to arrive: with `--windows 10s/2s,5m/1m` a 5 m window closing on
+ * the minute could come first and would have stayed on screen.
+ */
+export function shownWindowSize(sizes: Iterable<number>, picked: number | null): number | null {
+  let smallest: number | null = null;
+  for (const s of sizes) {
+    if (s === picked) return s;
+    if (smallest === null || s < smallest) smallest = s;
+  }
+  return smallest;
+}
+
 export function createKpiPanel(root: HTMLElement, meta: HTMLElement): KpiPanel {
   const sub = h('div', { class: 'panel-sub' });
   const chips = h('div', { class: 'chips' });
@@ -62,7 +76,8 @@ export function createKpiPanel(root: HTMLElement, meta: HTMLElement): KpiPanel {
 
   /** Newest window per size (ms). */
   const bySize = new Map<number, WindowStats>();
-  let chosenSize: number | null = null;
+  /** The size the user picked with a chip (null: none yet). */
+  let picked: number | null = null;
   let shown: WindowStats | null = null;
   let last: number | null = null;
   let open: { start: number; price: number | null } | null = null;
@@ -96,7 +111,7 @@ export function createKpiPanel(root: HTMLElement, meta: HTMLElement): KpiPanel {
 
   function renderWindow(): void {
     const sizes = [...bySize.keys()].sort((a, b) => a - b);
-    if (chosenSize === null || !bySize.has(chosenSize)) chosenSize = sizes[0] ?? null;
+    const chosenSize = shownWindowSize(sizes, picked);
     chips.replaceChildren(
       ...(sizes.length > 1
         ? sizes.map((s) =>
@@ -106,7 +121,7 @@ export function createKpiPanel(root: HTMLElement, meta: HTMLElement): KpiPanel {
                 class: `chip${s === chosenSize ? ' active' : ''}`,
                 type: 'button',
                 onclick: () => {
-                  chosenSize = s;
+                  picked = s;
                   renderWindow();
                 },
               },
