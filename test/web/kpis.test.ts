@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { shownWindowSize } from '../../web/src/panels/kpis.js';
+import { shownWindowSize } from '../../web/src/kpi-window.js';
 
 const S10 = 10_000;
 const M5 = 300_000;

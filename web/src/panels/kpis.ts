@@ -7,6 +7,7 @@
 import { flash, h, setText } from '../dom.js';
 import { fmtInt, fmtPct, fmtPrice, fmtSpan, fmtTime, priceDecimals } from '../format.js';
 import type { WindowStats } from '../types.js';
+import { shownWindowSize } from '../kpi-window.js';
 
 type WindowKey = 'avgPrice' | 'vwap' | 'minPrice' | 'maxPrice' | 'spread' | 'trades';
 type TileKey = 'last' | 'change' | WindowKey | 'vol';
@@ -39,20 +40,6 @@ export interface KpiPanel {
   clear(message: string): void;
   /** Called when the shown window changes (another size picked, or a newer one). */
   onWindowChange: ((w: WindowStats) => void) | null;
-}
-
-/**
- * The window size the cards show: the one the user picked while it has data, else the smallest
- * (the liveliest). Not the first to arrive: with `--windows 10s/2s,5m/1m` a 5 m window closing on
- * the minute could come first and would have stayed on screen.
- */
-export function shownWindowSize(sizes: Iterable<number>, picked: number | null): number | null {
-  let smallest: number | null = null;
-  for (const s of sizes) {
-    if (s === picked) return s;
-    if (smallest === null || s < smallest) smallest = s;
-  }
-  return smallest;
 }
 
 export function createKpiPanel(root: HTMLElement, meta: HTMLElement): KpiPanel {
