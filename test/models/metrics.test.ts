@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BinnedAuc, aucExact, brier, directionHit, logLoss } from '../../src/models/index.js';
+import { Prng } from '../../src/sources/prng.js';
 
 describe('forecast metrics', () => {
   it('log loss and Brier score by hand; log loss clipped, never Infinity', () => {
@@ -43,5 +44,46 @@ describe('forecast metrics', () => {
     const coarse = new BinnedAuc(4);
     scores.forEach((s, i) => coarse.add(s, labels[i] as number));
     assert.ok(Math.abs(coarse.value() - aucExact(scores, labels)) <= coarse.sharedBinPairs() / 2 + 1e-15);
+  });
+
+  it('binned AUC holds only the bins its scores reach, and widening keeps every count', () => {
+    // A baseline scores 1/2 always: one bin's worth, not all 1,024 (8 KB per model and series).
+    const flat = new BinnedAuc();
+    for (let i = 0; i < 500; i++) flat.add(0.5, i % 3 === 0 ? 1 : 0);
+    assert.ok(flat.heldBins <= 8, `held ${flat.heldBins}`);
+    assert.equal(flat.value(), 0.5);
+    // Scores near 1/2, then drifting to both ends: the same value, pairs and state as the exact
+    // computation, whichever order widened the held range.
+    const prng = new Prng(7);
+    const rng = (): number => prng.uniform();
+    const scores: number[] = [];
+    const labels: number[] = [];
+    const b = new BinnedAuc();
+    for (let i = 0; i < 3000; i++) {
+      const spread = i < 1000 ? 0.01 : i < 2000 ? 0.2 : 0.499;
+      const s = 0.5 + (rng() * 2 - 1) * spread;
+      const y = rng() < s ? 1 : 0;
+      scores.push(s);
+      labels.push(y);
+      b.add(s, y);
+      if (i === 999) assert.ok(b.heldBins < 64, `near 1/2: held ${b.heldBins}`);
+    }
+    assert.ok(b.heldBins <= 1024);
+    assert.ok(Math.abs(b.value() - aucExact(scores, labels)) <= b.sharedBinPairs() / 2 + 1e-12);
+    const back = BinnedAuc.fromJSON(b.toJSON());
+    assert.deepEqual(back.toJSON(), b.toJSON());
+    assert.equal(back.value(), b.value());
+    assert.equal(back.sharedBinPairs(), b.sharedBinPairs());
+    // Both end bins, out-of-range scores included.
+    const ends = new BinnedAuc(16);
+    ends.add(1e-300, 0);
+    ends.add(1, 1);
+    ends.add(0.5, 1);
+    assert.deepEqual(ends.toJSON().counts, [
+      [0, 0, 1],
+      [8, 1, 0],
+      [15, 1, 0],
+    ]);
+    assert.equal(ends.value(), 1);
   });
 });
