@@ -1,6 +1,6 @@
-# tickflow: the `tickflow` command and the dashboard it serves. TypeScript runs through tsx as in
-# a checkout (no compile step); the image carries the production dependencies and the built
-# dashboard only.
+# tickflow: the `tickflow` command and the dashboard it serves. The image carries the production
+# dependencies, the sources, their JavaScript build (dist/, run by bin/tickflow.js: less memory
+# than tsx) and the built dashboard.
 #
 #   docker build -t tickflow:0.1.0 .
 #   docker run --rm tickflow:0.1.0 --help
@@ -8,7 +8,8 @@
 #
 # Every base image is pinned (deploy's tests check it).
 
-# ---- the dashboard: Vite builds web/ into web/dist (dev dependencies needed only here) ----
+# ---- the builds: Vite builds web/ into web/dist (dev dependencies needed only here), esbuild
+# src/ into dist/ ----
 FROM node:20.19.4-bookworm-slim AS web
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -16,8 +17,11 @@ COPY package.json package-lock.json ./
 # would build the dashboard before its sources are copied. esbuild (Vite's) needs its own.
 RUN npm ci --ignore-scripts --no-audit --no-fund && npm rebuild esbuild
 COPY tsconfig.json vite.config.ts ./
+COPY scripts ./scripts
 COPY web ./web
 RUN node web/build.js --force
+COPY src ./src
+RUN node scripts/build.js --force
 
 # ---- production dependencies ----
 FROM node:20.19.4-bookworm-slim AS deps
@@ -32,8 +36,10 @@ WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json tsconfig.json ./
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
 COPY samples ./samples
+COPY --from=web /app/dist ./dist
 COPY --from=web /app/web/dist ./web/dist
 # The data dir (DuckDB file, Parquet lake, trained models) belongs to the unprivileged user.
 RUN mkdir -p /app/data && chown node:node /app/data

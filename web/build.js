@@ -1,25 +1,17 @@
-/* global process, console, URL, setTimeout -- Node globals (the lint config names them for bin/ and scripts/ only) */
+/* global process, console, URL -- Node globals (the lint config names them for bin/ and scripts/ only) */
 // Builds the dashboard (web/index.html + web/src → web/dist) with Vite, unless web/dist already
 // holds a build of exactly these sources. `npm install` (prepare), `npm start` (prestart) and
 // `npm test` (pretest) run it, so a fresh checkout serves and tests a current dashboard and an
 // unchanged one costs a hash of ~100 kB. `--force` builds anyway.
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { files, takeBuildLock } from '../scripts/build-support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'web/dist');
 const stampFile = join(dist, '.build-hash');
-
-function files(dir) {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const p = join(dir, name);
-      return statSync(p).isDirectory() ? files(p) : [p];
-    });
-}
 
 /** Everything the bundle depends on: sources, config, and the versions of the tools and libraries. */
 function sourceHash() {
@@ -39,19 +31,7 @@ const current = () =>
   (existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : null) === want && existsSync(join(dist, 'index.html'));
 if (current() && !force) process.exit(0);
 
-// Test files running in parallel may each ask for a build: one builds, the others wait for it.
-const lock = join(root, 'web/.build-lock');
-for (let waited = 0; ; waited += 100) {
-  try {
-    closeSync(openSync(lock, 'wx'));
-    break;
-  } catch {
-    // A lock older than a minute is left over from a killed build.
-    if (existsSync(lock) && Date.now() - statSync(lock).mtimeMs > 60_000) rmSync(lock, { force: true });
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-process.on('exit', () => rmSync(lock, { force: true }));
+await takeBuildLock(join(root, 'web/.build-lock'));
 if (current() && !force) process.exit(0);
 
 let vite;

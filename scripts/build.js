@@ -1,0 +1,74 @@
+// Transpiles the server's TypeScript (src/) to JavaScript in dist/ with esbuild, file by file in
+// the same layout (paths relative to a module stay right), unless dist/ already holds a build of
+// exactly these sources. bin/tickflow.js runs dist/ when it is current and the sources through
+// tsx otherwise, so an edit is never run stale. Why a build at all: tsx compiles in a loader
+// thread of its own and keeps every module's source and source map in memory, and
+// `tickflow run --instruments 1000` held ~35 MB more RSS that way (docs/BENCHMARKS.md).
+// `npm install` (prepare), `npm start` (prestart) and `npm test` (pretest) run it; an unchanged
+// tree costs a hash of ~2 MB. `--force` builds anyway.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { files, takeBuildLock } from './build-support.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const DIST = join(root, 'dist');
+const stampFile = join(DIST, '.build-hash');
+
+function sources() {
+  return files(join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+}
+
+function esbuildVersion() {
+  const p = join(root, 'node_modules', 'esbuild', 'package.json');
+  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : 'missing';
+}
+
+/** The sources, this script and esbuild's version: what the build depends on. */
+function sourceHash() {
+  const hash = createHash('sha256');
+  for (const f of [fileURLToPath(import.meta.url), ...sources()]) {
+    hash.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  }
+  return hash.update(esbuildVersion()).digest('hex');
+}
+
+/** dist/ holds a build of the sources as they are now. */
+export function distIsCurrent() {
+  try {
+    return readFileSync(stampFile, 'utf8').trim() === sourceHash();
+  } catch {
+    return false;
+  }
+}
+
+async function build(force) {
+  if (!force && distIsCurrent()) return;
+  await takeBuildLock(join(root, '.build-lock'));
+  if (!force && distIsCurrent()) return;
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    console.warn('build: esbuild is not installed; tickflow runs its TypeScript sources through tsx');
+    return;
+  }
+  const started = Date.now();
+  const want = sourceHash();
+  rmSync(DIST, { recursive: true, force: true });
+  const entryPoints = sources();
+  await esbuild.build({
+    entryPoints,
+    outdir: DIST,
+    outbase: join(root, 'src'),
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+  });
+  writeFileSync(stampFile, `${want}\n`);
+  console.log(`build: ${entryPoints.length} modules of src/ into dist/ in ${Date.now() - started} ms`);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await build(process.argv.includes('--force'));
