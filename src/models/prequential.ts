@@ -87,6 +87,8 @@ const PrequentialStateSchema = Type.Object(
 );
 export type PrequentialState = Static<typeof PrequentialStateSchema>;
 
+const EMPTY: Float64Array = new Float64Array(0);
+
 class ModelTrack {
   // cumulative sums
   n = 0;
@@ -98,38 +100,20 @@ class ModelTrack {
   brier = 0;
   auc: BinnedAuc;
   // per-step history, a ring aligned with Prequential.labels; NaN where the model had no forecast
-  ret: Float64Array;
-  pUp: Float64Array;
+  // (views into the series' one history buffer, set by Prequential.reserve)
+  ret: Float64Array = EMPTY;
+  pUp: Float64Array = EMPTY;
   // the forecast awaiting its label
   pendingRet = NaN;
   pendingPUp = NaN;
 
-  constructor(length: number, aucBins: number) {
+  constructor(aucBins: number) {
     this.auc = new BinnedAuc(aucBins);
-    this.ret = nanArray(length);
-    this.pUp = nanArray(length);
-  }
-
-  reserve(length: number): void {
-    this.ret = grown(this.ret, length);
-    this.pUp = grown(this.pUp, length);
   }
 }
 
 /** Slots a ring starts with; it doubles as it fills, up to its history (see `Prequential.reserve`). */
 const FIRST_SLOTS = 16;
-
-function nanArray(length: number): Float64Array {
-  return new Float64Array(length).fill(NaN);
-}
-
-/** `a` with at least `length` slots: the same array, or a copy padded with NaN. */
-function grown(a: Float64Array, length: number): Float64Array {
-  if (a.length >= length) return a;
-  const b = nanArray(length);
-  b.set(a);
-  return b;
-}
 
 /**
  * Test-then-train ("prequential", Dawid 1984) evaluation of a set of online models on one series.
@@ -152,10 +136,12 @@ export class Prequential {
   private readonly tracks: ModelTrack[];
   /**
    * Realized return of each scored step, ring of `history`. The rings (these and the tracks')
-   * are allocated as they fill, so that thousands of series that have seen few bars (a day's
-   * 1d series, say) hold little: a full one is 8 bytes × history × (1 + 2 × models).
+   * are rows of one buffer, allocated as they fill, so that thousands of series that have seen
+   * few bars (a day's 1d series, say) hold little: a full one is 8 bytes × history × (1 + 2 ×
+   * models). One buffer, not one per ring: with 5,000 series the 55,000 small arrays' own
+   * buffers cost more than their numbers.
    */
-  private labels: Float64Array;
+  private labels: Float64Array = EMPTY;
   private scored = 0;
   private readonly pendingX: Float64Array;
   private hasPending = false;
@@ -178,8 +164,8 @@ export class Prequential {
     this.history = history;
     this.aucBins = options.aucBins ?? 1024;
     const slots = Math.min(history, FIRST_SLOTS);
-    this.tracks = models.map(() => new ModelTrack(slots, this.aucBins));
-    this.labels = nanArray(slots);
+    this.tracks = models.map(() => new ModelTrack(this.aucBins));
+    this.reserve(slots);
     this.pendingX = smallF64([...dims][0] ?? 0);
   }
 
@@ -366,10 +352,19 @@ export class Prequential {
     };
   }
 
-  /** Makes every ring `length` slots long (at most `history`); slots beyond what was written are NaN. */
+  /** Makes every ring at least `length` slots long (at most `history`); slots beyond what was written are NaN. */
   private reserve(length: number): void {
-    this.labels = grown(this.labels, length);
-    for (const t of this.tracks) t.reserve(length);
+    const had = this.labels.length;
+    if (had >= length) return;
+    const rows = [this.labels, ...this.tracks.flatMap((t) => [t.ret, t.pUp])];
+    const buf = new Float64Array(rows.length * length).fill(NaN);
+    const row = (i: number): Float64Array => buf.subarray(i * length, (i + 1) * length);
+    rows.forEach((r, i) => buf.set(r, i * length));
+    this.labels = row(0);
+    this.tracks.forEach((t, m) => {
+      t.ret = row(1 + 2 * m);
+      t.pUp = row(2 + 2 * m);
+    });
   }
 
   /** Restores the evaluation of `models` (restored separately, in the same order as when saved). */
@@ -392,7 +387,7 @@ export class Prequential {
     pq.pendingX.set(s.pendingX);
     for (let i = 0; i < len; i++) pq.labels[(first + i) % s.history] = s.labels[i] ?? NaN;
     s.tracks.forEach((ts, m) => {
-      const t = new ModelTrack(pq.labels.length, s.aucBins);
+      const t = pq.tracks[m] as ModelTrack;
       t.n = ts.n;
       t.sse = ts.sse;
       t.sae = ts.sae;
@@ -409,7 +404,6 @@ export class Prequential {
         t.ret[slot] = nullToNaN(ts.ret[i] ?? null);
         t.pUp[slot] = nullToNaN(ts.pUp[i] ?? null);
       }
-      pq.tracks[m] = t;
     });
     return pq;
   }
