@@ -5,7 +5,7 @@
 // Runs only when named: `npm run bench -- load`. LOAD_ARGS adds flags to the command.
 import { createRequire } from 'node:module';
 import { report } from './report.js';
-import { memorySummary, startThousandInstruments } from './thousand-instruments.js';
+import { memorySummary, startNodeFlags, startThousandInstruments } from './thousand-instruments.js';
 
 const seconds = Number(process.env['LOAD_SECONDS'] ?? 1800);
 const rate = Number(process.env['LOAD_RATE'] ?? 200);
@@ -95,7 +95,7 @@ report(
     },
   ],
   [
-    `node bin/tickflow.js run --instruments 1000 --rate 10000${process.env['LOAD_ARGS'] ? ` ${process.env['LOAD_ARGS']}` : ''}; autocannon in the bench process over loopback: bars (latest, 500 1m, 300 1s), indicators, predictions, instruments, alerts, stats, models, health`,
+    `node ${startNodeFlags().join(' ')} bin/tickflow.js run --instruments 1000 --rate 10000${process.env['LOAD_ARGS'] ? ` ${process.env['LOAD_ARGS']}` : ''}; autocannon in the bench process over loopback: bars (latest, 500 1m, 300 1s), indicators, predictions, instruments, alerts, stats, models, health`,
     'status codes: ' + JSON.stringify(Object.fromEntries(Object.entries(r?.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]))),
   ],
 );

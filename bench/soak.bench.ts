@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { report } from './report.js';
-import { memorySummary, startThousandInstruments } from './thousand-instruments.js';
+import { memorySummary, startNodeFlags, startThousandInstruments } from './thousand-instruments.js';
 
 const seconds = Number(process.env['SOAK_SECONDS'] ?? 600);
 // extra flags to compare settings, e.g. SOAK_ARGS="--db-memory 128MB"
@@ -35,7 +35,7 @@ report(
     },
   ],
   [
-    `node bin/tickflow.js run --instruments 1000 --rate 10000${process.env['SOAK_ARGS'] ? ` ${process.env['SOAK_ARGS']}` : ''} (all default intervals, indicators, alerts, windows, raw trades stored); RSS from /api/stats every 10 s`,
+    `node ${startNodeFlags().join(' ')} bin/tickflow.js run --instruments 1000 --rate 10000${process.env['SOAK_ARGS'] ? ` ${process.env['SOAK_ARGS']}` : ''} (all default intervals, indicators, alerts, windows, raw trades stored); RSS from /api/stats every 10 s`,
     'target: peak RSS < 400 MB, flat',
   ],
 );

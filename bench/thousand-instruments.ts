@@ -2,13 +2,26 @@
 // (soak.bench.ts, load.bench.ts): started on a random port in a temp data dir, its memory and
 // rate sampled every 10 s from /api/stats.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PipelineStats } from '../src/core/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * The node flags of `npm start` (package.json's start script: `node <flags> bin/tickflow.js run`),
+ * so that these benchmarks measure what `npm start` runs.
+ */
+export function startNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.split(/\s+/);
+  const bin = words.indexOf('bin/tickflow.js');
+  if (words[0] !== 'node' || bin < 0)
+    throw new Error(`package.json start script is not 'node <flags> bin/tickflow.js ...': ${pkg.scripts.start}`);
+  return words.slice(1, bin);
+}
 
 export interface MemorySample {
   readonly t: number;
@@ -34,7 +47,8 @@ export function startThousandInstruments(label: string, extraArgs: string): Simu
   const base = `http://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), `tickflow-${label}-`));
   const args = ['run', '--instruments', '1000', '--rate', '10000', '--data-dir', dir, '--port', String(port), '--log-level', 'warn'];
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tickflow.js'), ...args, ...extraArgs.split(' ').filter(Boolean)], {
+  const node = [...startNodeFlags(), join(ROOT, 'bin', 'tickflow.js')];
+  const child = spawn(process.execPath, [...node, ...args, ...extraArgs.split(' ').filter(Boolean)], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const started = Date.now();
