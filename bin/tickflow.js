@@ -5,8 +5,8 @@
 // The young generation is doubled from V8's 16 MB semi-spaces: the processor emits a bar and an
 // indicator set per 1-second bar, and with the default size a replay spent ~15 % of its CPU
 // copying them between semi-spaces (measured with --trace-gc; see docs/BENCHMARKS.md).
-// `npm start` runs `node bin/tickflow.js run`, with V8's defaults: a live pipeline allocates far
-// less per second, and the larger young generation only held ~30 MB more RSS there.
+// `npm start` runs `node --max-semi-space-size=4 bin/tickflow.js run`: a live pipeline allocates
+// far less per second, and each larger young generation held more RSS there (docs/OPERATIONS.md).
 import { distIsCurrent } from '../scripts/build.js';
 
 let main;
