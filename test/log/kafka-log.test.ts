@@ -258,9 +258,9 @@ test(
   'a partition that comes back without a committed offset starts at the earliest, not where this member had read to',
   { skip },
   async (t) => {
-    // The kill -9 split test once lost a partition's first 12,864 records this way: the client kept
-    // its fetch position of a partition it had lost, and used it when the partition came back with
-    // no committed offset (only a committed one replaces it).
+    // What the kill -9 split test's loss of a partition's first 12,864 records looked like: the
+    // client kept its fetch position of a partition it had lost, and used it when the partition
+    // came back with no committed offset (only a committed one replaces it).
     const log = testLog(t, kafka());
     await log.ensureTopics([{ name: 'trades', partitions: 2 }]);
     await log

@@ -83,8 +83,9 @@ class SessionEnd {
  * the client fetches again from the committed offset are dropped here); newly assigned
  * partitions start at the group's committed offset (the earliest when none, also for a partition
  * this member had read before), and listeners hear about both before any record of a new
- * partition is yielded. Records still buffered for a revoked partition are dropped, and offsets of partitions this member no longer owns are not committed (a stale
- * owner must not move the new owner's position).
+ * partition is yielded. Records still buffered for a revoked partition are dropped, and offsets
+ * of partitions this member no longer owns are not committed (a stale owner must not move the
+ * new owner's position).
  *
  * Failures: a broken fetch stream is rebuilt on the same group membership, so the assignment
  * and positions survive a broker restart; when the membership itself is lost, a new client
@@ -305,7 +306,8 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
     const offset = Number(m.offset);
     let st = this.parts.get(k);
     if (!st) {
-      // The first record of a newly assigned partition sits at the group's committed offset (or the earliest).
+      // The first record of a newly assigned partition sits at the group's committed offset, or
+      // at the earliest when there is none.
       st = { seen: offset, delivered: offset, skipTo: offset, committed: offset };
       this.parts.set(k, st);
     }
@@ -531,9 +533,10 @@ export class KafkaLogConsumer<T> implements LogConsumer<T> {
     // The client keeps the fetch position of every partition it has read, also after losing it,
     // and on a join replaces it only with a committed offset: a partition coming back to this
     // member with none committed (its owner meanwhile checkpointed nothing, or died first) would
-    // be read on from where this member had left it, skipping everything in between (a kill -9
-    // test lost 12,864 records so). Forgotten here, the client starts such a partition at the
-    // earliest offset. This listener runs before the stream's own, which then refetches offsets.
+    // be read on from where this member had left it, skipping everything in between (what a
+    // kill -9 test's 12,864 lost records looked like). Forgotten here, the client starts such a
+    // partition at the earliest offset. This listener runs before the stream's own, which then
+    // refetches offsets.
     const positions = this.stream?.offsetsToFetch;
     if (positions) {
       for (const tp of [...revoked, ...assigned]) positions.delete(tpKey(this.d.topics.full(tp.topic), tp.partition));
