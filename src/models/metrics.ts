@@ -72,8 +72,9 @@ export class BinnedAuc {
    * bars): positives per bin, then negatives per bin. A model's scores fall in few bins (a
    * baseline's always in one, the learned models' near 1/2), and every forecasting series keeps
    * one of these per model: all 1,024 bins of each (8 KB) were 40 MB per 1,000 series and
-   * interval once scored, 200 MB for a 1,000-instrument run after a day. Allocated at the first
-   * score and widened (at least doubling) when a score falls outside.
+   * interval once scored (120 MB for 1,000 instruments after a day, 200 MB once every interval
+   * forecasts). Allocated at the first score and widened (at least doubling) when a score falls
+   * outside.
    */
   private counts: Uint32Array | null = null;
   private lo = 0;
