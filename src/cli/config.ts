@@ -607,7 +607,7 @@ export const OPTIONS: readonly OptionDef[] = [
     flag: '--db-memory <size>',
     env: 'TICKFLOW_DB_MEMORY',
     description: "DuckDB's memory limit, e.g. 256MB or 1GB; it spills to disk beyond it",
-    default: { run: '64MB', replay: '512MB', serve: '256MB', bars: '256MB' },
+    default: { run: '256MB', replay: '512MB', serve: '256MB', bars: '256MB' },
     commands: ['run', 'replay', 'serve', 'bars'],
     parse: byteSize,
   },
