@@ -1,7 +1,8 @@
 // What the two builds share (web/build.js: the dashboard; scripts/build.js: the server's
-// JavaScript): listing sources, and one build at a time.
-import { closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+// JavaScript): listing and hashing their inputs, and one build at a time.
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Every file under `dir`, sorted, recursively. */
@@ -12,6 +13,20 @@ export function files(dir) {
       const p = join(dir, name);
       return statSync(p).isDirectory() ? files(p) : [p];
     });
+}
+
+/**
+ * What a build depends on, as a hex digest: each input file's path (relative to `root`) and
+ * content, then the installed version of each of `packages` ('missing' when not installed).
+ */
+export function inputsHash(root, inputs, packages) {
+  const hash = createHash('sha256');
+  for (const f of inputs) hash.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  for (const pkg of packages) {
+    const p = join(root, 'node_modules', pkg, 'package.json');
+    hash.update(existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : 'missing');
+  }
+  return hash.digest('hex');
 }
 
 /**

@@ -6,11 +6,10 @@
 // `tickflow run --instruments 1000` held ~35 MB more RSS that way (docs/BENCHMARKS.md).
 // `npm install` (prepare), `npm start` (prestart) and `npm test` (pretest) run it; an unchanged
 // tree costs a hash of ~2 MB. `--force` builds anyway.
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { files, takeBuildLock } from './build-support.js';
+import { files, inputsHash, takeBuildLock } from './build-support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(root, 'dist');
@@ -20,33 +19,29 @@ function sources() {
   return files(join(root, 'src')).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 }
 
-function esbuildVersion() {
-  const p = join(root, 'node_modules', 'esbuild', 'package.json');
-  return existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : 'missing';
-}
-
 /** The sources, this script and esbuild's version: what the build depends on. */
 function sourceHash() {
-  const hash = createHash('sha256');
-  for (const f of [fileURLToPath(import.meta.url), ...sources()]) {
-    hash.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
+  return inputsHash(root, [fileURLToPath(import.meta.url), ...sources()], ['esbuild']);
+}
+
+function builtHash() {
+  try {
+    return readFileSync(stampFile, 'utf8').trim();
+  } catch {
+    return null;
   }
-  return hash.update(esbuildVersion()).digest('hex');
 }
 
 /** dist/ holds a build of the sources as they are now. */
 export function distIsCurrent() {
-  try {
-    return readFileSync(stampFile, 'utf8').trim() === sourceHash();
-  } catch {
-    return false;
-  }
+  return builtHash() === sourceHash();
 }
 
 async function build(force) {
-  if (!force && distIsCurrent()) return;
+  const want = sourceHash();
+  if (!force && builtHash() === want) return;
   await takeBuildLock(join(root, '.build-lock'));
-  if (!force && distIsCurrent()) return;
+  if (!force && builtHash() === want) return;
   let esbuild;
   try {
     esbuild = await import('esbuild');
@@ -55,7 +50,6 @@ async function build(force) {
     return;
   }
   const started = Date.now();
-  const want = sourceHash();
   rmSync(DIST, { recursive: true, force: true });
   const entryPoints = sources();
   await esbuild.build({

@@ -3,11 +3,10 @@
 // holds a build of exactly these sources. `npm install` (prepare), `npm start` (prestart) and
 // `npm test` (pretest) run it, so a fresh checkout serves and tests a current dashboard and an
 // unchanged one costs a hash of ~100 kB. `--force` builds anyway.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { files, takeBuildLock } from '../scripts/build-support.js';
+import { files, inputsHash, takeBuildLock } from '../scripts/build-support.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'web/dist');
@@ -15,14 +14,8 @@ const stampFile = join(dist, '.build-hash');
 
 /** Everything the bundle depends on: sources, config, and the versions of the tools and libraries. */
 function sourceHash() {
-  const hash = createHash('sha256');
   const inputs = [join(root, 'web/index.html'), join(root, 'vite.config.ts'), join(root, 'web/build.js'), ...files(join(root, 'web/src'))];
-  for (const f of inputs) hash.update(relative(root, f)).update('\0').update(readFileSync(f)).update('\0');
-  for (const pkg of ['vite', 'lightweight-charts']) {
-    const p = join(root, 'node_modules', pkg, 'package.json');
-    hash.update(existsSync(p) ? JSON.parse(readFileSync(p, 'utf8')).version : 'missing');
-  }
-  return hash.digest('hex');
+  return inputsHash(root, inputs, ['vite', 'lightweight-charts']);
 }
 
 const force = process.argv.includes('--force');
