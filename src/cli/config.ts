@@ -54,6 +54,7 @@ export interface Config {
   group: string;
   logLevel: string;
   dbMemory: string;
+  dbCache: string;
   apiKeyFile: string;
   corsOrigins: CorsOrigins;
   rateLimit: number;
@@ -212,6 +213,10 @@ function byteSize(raw: string): string {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(KB|MB|GB|KiB|MiB|GiB)\s*$/i.exec(raw);
   if (!m) throw new Error('must be a size such as 256MB or 1GB');
   return `${m[1]}${m[2]}`;
+}
+
+function byteSizeOrZero(raw: string): string {
+  return raw.trim() === '0' ? '0' : byteSize(raw);
 }
 
 function logUrl(raw: string): string {
@@ -610,6 +615,16 @@ export const OPTIONS: readonly OptionDef[] = [
     default: { run: '256MB', replay: '512MB', serve: '256MB', bars: '256MB' },
     commands: ['run', 'replay', 'serve', 'bars'],
     parse: byteSize,
+  },
+  {
+    key: 'dbCache',
+    flag: '--db-cache <size>',
+    env: 'TICKFLOW_DB_CACHE',
+    description:
+      'run, serve: table data DuckDB keeps cached after each lake export, e.g. 16MB; it evicts the rest (0: keeps it all, up to --db-memory)',
+    default: { run: '16MB', serve: '16MB', replay: '0', bars: '0' },
+    commands: ['run', 'serve'],
+    parse: byteSizeOrZero,
   },
   {
     key: 'metricsHost',

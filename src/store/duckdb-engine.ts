@@ -18,6 +18,7 @@ import { LakeExporter, loadLakeState } from './lake.js';
 import type { LakeCompression } from './lake-compression.js';
 import type { PackedWrite } from './packed-write.js';
 import { Queries } from './queries.js';
+import { readNumber, readString } from './row-mappers.js';
 import { ScanSlots } from './scan.js';
 import { checkReadable, migrate } from './schema.js';
 import { SerialQueue } from './serial-queue.js';
@@ -52,6 +53,15 @@ export interface EngineOptions {
   readonly lakeDir: string;
   readonly lakeCompression: LakeCompression;
   readonly memoryLimit: string;
+  /**
+   * Bytes of table data DuckDB keeps cached after each lake export (0: no trim). DuckDB keeps
+   * every block it writes or reads cached until it reaches its memory limit, and a pipeline
+   * writes far more than it reads back: with `tickflow run --instruments 1000` that cache grew
+   * ~15 MB a minute until the limit. A small limit bounds it too, but DuckDB needs the headroom
+   * for its commits and exports (at 64 MB they failed with out-of-memory errors). So the limit
+   * stays generous and the cache is trimmed after each export (see trimCache).
+   */
+  readonly cacheLimit: number;
   readonly threads: number;
 }
 
@@ -59,9 +69,16 @@ export type EngineLog = (level: 'info' | 'warn', obj: object, msg: string) => vo
 
 export const DB_FILE = 'tickflow.duckdb';
 
+/** The write's string dictionary, on the writer connection (see commitOnce). */
+const DICT_TABLE = 'CREATE OR REPLACE TEMP TABLE tickflow_dict (i UINTEGER, v VARCHAR)';
+
 /** DuckDB's message when another process holds the file: "Could not set lock on file ...". */
 function isLockError(e: unknown): boolean {
   return e instanceof Error && /lock/i.test(e.message) && /conflicting|could not set lock/i.test(e.message);
+}
+
+function isOutOfMemory(e: unknown): boolean {
+  return e instanceof Error && e.message.includes('Out of Memory Error');
 }
 
 function storeError(what: string, e: unknown): TickflowError {
@@ -156,7 +173,7 @@ export class DuckDbEngine {
       const exporter = await instance.connect();
       const slots = new ScanSlots();
       slots.register(writer);
-      if (!opts.readOnly) await writer.run('CREATE TEMP TABLE tickflow_dict (i UINTEGER, v VARCHAR)');
+      if (!opts.readOnly) await writer.run(DICT_TABLE);
       const stats = await SeriesStats.load(reader);
       const lakeDir = resolve(opts.lakeDir);
       const lakeState = await loadLakeState(reader, lakeDir);
@@ -181,11 +198,18 @@ export class DuckDbEngine {
 
   private read(sql: string, p: SqlParams): Promise<DuckDBValue[][]> {
     return this.readQueue.run(async () => {
-      try {
-        const r = await this.reader.runAndReadAll(sql, p.values, p.types);
-        return r.getRows();
-      } catch (e) {
-        throw storeError('query failed', e);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const r = await this.reader.runAndReadAll(sql, p.values, p.types);
+          return r.getRows();
+        } catch (e) {
+          // Out of memory can be momentary (another query's peak, a cache trim): one more try.
+          if (attempt < 2 && isOutOfMemory(e)) {
+            await new Promise((res) => setTimeout(res, 50));
+            continue;
+          }
+          throw storeError('query failed', e);
+        }
       }
     });
   }
@@ -219,10 +243,14 @@ export class DuckDbEngine {
     const newStats: SeriesStat[] = [];
     await con.run('BEGIN TRANSACTION');
     try {
-      await con.run('DELETE FROM temp.tickflow_dict');
+      // Replaced, not emptied: DuckDB never reclaims deleted rows of a temporary (in-memory)
+      // table, so a DELETE and INSERT per commit grew it by the dictionary's size every commit
+      // (tens of MB an hour with 1,000 instruments, until the pool ran out; see dict.test.ts).
       if (w.dict.length > 0) {
         this.slots.set('dict', dictScan(w.dict));
-        await con.run(`INSERT INTO temp.tickflow_dict SELECT seq, v FROM tickflow_scan('dict')`);
+        await con.run(`CREATE OR REPLACE TEMP TABLE tickflow_dict AS SELECT CAST(seq AS UINTEGER) AS i, v FROM tickflow_scan('dict')`);
+      } else {
+        await con.run(DICT_TABLE);
       }
       for (const plan of plans) {
         this.slots.set(plan.spec.name, plan.scan);
@@ -350,6 +378,52 @@ export class DuckDbEngine {
     return this.queries.counts();
   }
 
+  /** DuckDB's buffer-manager memory by tag (`duckdb_memory()`), in bytes: resident and spilled to temp files. */
+  async memory(): Promise<Map<string, { bytes: number; tempBytes: number }>> {
+    this.ensureOpen();
+    return this.readQueue.run(async () => {
+      const r = await this.reader.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
+      return new Map(
+        r.getRows().map(([tag, b, t]) => [readString(tag, 'tag'), { bytes: readNumber(b, 'bytes'), tempBytes: readNumber(t, 'bytes') }]),
+      );
+    });
+  }
+
+  /**
+   * Evicts cached table blocks (`BASE_TABLE` in duckdb_memory()) down to `cacheLimit`, by
+   * lowering DuckDB's memory limit for a moment: DuckDB evicts to meet a new limit, and has no
+   * other way to be told to. Runs in the write queue, so no commit allocates meanwhile; a query
+   * that does in that moment may fail for memory, and read() retries it.
+   *
+   * A checkpoint first: rows committed since the last one are held in memory (`IN_MEMORY_TABLE`,
+   * ~25–35 MB with 1,000 instruments under DuckDB's 16 MB WAL threshold), and evicting them
+   * would write them to temp files; checkpointed, they are table blocks like the rest. It is
+   * work DuckDB would do at its next automatic checkpoint anyway, only sooner. It fails while
+   * another transaction runs (an API query): then only the cache is trimmed, and the next
+   * export tries again. Memory DuckDB cannot evict (pinned) stays: the limit is lowered only
+   * by the cache's excess.
+   */
+  private async trimCache(): Promise<void> {
+    const keep = this.opts.cacheLimit;
+    if (keep <= 0 || this.opts.readOnly) return;
+    await this.writeQueue.run(async () => {
+      await this.exporter.run('CHECKPOINT').catch(() => undefined);
+      const r = await this.exporter.runAndReadAll(
+        `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0), coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()`,
+      );
+      const [cached, total] = (r.getRows()[0] ?? [0, 0]).map((v) => readNumber(v, 'bytes')) as [number, number];
+      if (cached <= keep) return;
+      const target = Math.ceil((total - cached + keep) / 1024);
+      try {
+        await this.exporter.run(`SET memory_limit = '${target}KiB'`);
+      } catch {
+        // Could not evict that much right now (blocks pinned): the next export tries again.
+      } finally {
+        await this.exporter.run(`SET memory_limit = '${this.opts.memoryLimit}'`);
+      }
+    });
+  }
+
   async exportLake(): Promise<{ files: number; dir: string }> {
     this.ensureOpen();
     return this.exportQueue.run(async () => {
@@ -358,6 +432,7 @@ export class DuckDbEngine {
         // Captured before the first await: the commits up to here have completed.
         const r = await this.lake.export(this.exporter, this.slots, this.committedSeq);
         if (r.files > 0) this.log('info', { ...r, ms: Date.now() - started }, 'lake exported');
+        await this.trimCache().catch((e: unknown) => this.log('warn', { err: String(e) }, "trimming DuckDB's cache failed"));
         return { files: r.files, dir: r.dir };
       } catch (e) {
         throw storeError('lake export failed', e);

@@ -44,6 +44,11 @@ export interface DuckDbStoreOptions {
   /** DuckDB's buffer-manager limit (default `512MB`; DuckDB's own default is 80 % of RAM). */
   readonly memoryLimit?: string;
   /**
+   * Table data DuckDB keeps cached after each lake export, e.g. `16MB` (default: no trim, the
+   * cache fills up to `memoryLimit`). See EngineOptions.cacheLimit.
+   */
+  readonly cacheLimit?: string;
+  /**
    * DuckDB's threads (default 1: the thread that runs each query, no background thread). The
    * pipeline's own thread takes the other core. With 2, DuckDB's second thread and the
    * query's thread spun on its task queue while a commit waited on the scan: replaying a
@@ -199,6 +204,7 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     lakeDir: resolve(opts.lakeDir ?? join(dataDir, 'lake')),
     lakeCompression: opts.lakeCompression ?? 'snappy',
     memoryLimit: opts.memoryLimit ?? '512MB',
+    cacheLimit: opts.cacheLimit === undefined ? 0 : sizeBytes(opts.cacheLimit),
     threads: opts.threads ?? 1,
   };
   openFiles.add(file);
@@ -210,4 +216,14 @@ export async function openDuckDbStore(opts: DuckDbStoreOptions): Promise<Store> 
     throw e;
   }
   return new DuckDbStore(transport, file);
+}
+
+const UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30 };
+
+/** `16MB`, `1GiB`, `0` in bytes, with DuckDB's units (KB = 1000 bytes, KiB = 1024). */
+export function sizeBytes(size: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(size);
+  const unit = UNITS[(m?.[2] || 'b').toLowerCase()];
+  if (!m || unit === undefined) throw new TickflowError('CONFIG_INVALID', `'${size}' is not a size such as 16MB or 1GB`);
+  return Math.round(Number(m[1]) * unit);
 }

@@ -12,6 +12,8 @@ export interface OpenStoreOptions {
   readonly logger?: StoreLogger;
   /** DuckDB's memory limit. */
   readonly memoryLimit?: string;
+  /** DuckDB only: table data kept cached after each lake export (duckdb-store.ts). */
+  readonly cacheLimit?: string;
   /** DuckDB only: the Parquet lake's codec. */
   readonly lakeCompression?: LakeCompression;
   /** PostgreSQL only: ages after which rows are deleted. */
@@ -33,6 +35,7 @@ export async function openStore(o: OpenStoreOptions): Promise<Store> {
       ...(o.readOnly !== undefined ? { readOnly: o.readOnly } : {}),
       ...(o.logger !== undefined ? { logger: o.logger } : {}),
       ...(o.memoryLimit !== undefined ? { memoryLimit: o.memoryLimit } : {}),
+      ...(o.cacheLimit !== undefined ? { cacheLimit: o.cacheLimit } : {}),
       ...(o.lakeCompression !== undefined ? { lakeCompression: o.lakeCompression } : {}),
     });
   }

@@ -135,3 +135,15 @@ test("the Kafka URL's ?partitions= is the partition count unless --partitions sa
     message: /--partitions says 6 partitions and the log URL says partitions=2/,
   });
 });
+
+test("DuckDB's cache after a lake export: 16MB for run and serve, none where nothing exports every minute", () => {
+  assert.equal(resolveConfig('run', {}, {}).dbCache, '16MB');
+  assert.equal(resolveConfig('serve', {}, {}).dbCache, '16MB');
+  assert.equal(resolveConfig('replay', {}, {}).dbCache, '0');
+  assert.equal(resolveConfig('run', { dbCache: '0' }, {}).dbCache, '0');
+  assert.equal(resolveConfig('run', {}, { TICKFLOW_DB_CACHE: '64MB' }).dbCache, '64MB');
+  assert.throws(() => resolveConfig('run', { dbCache: 'lots' }, {}), {
+    code: 'CONFIG_INVALID',
+    message: /--db-cache: 'lots' must be a size/,
+  });
+});

@@ -8,6 +8,7 @@ export function openConfiguredStore(cfg: Config, logger: StoreLogger | undefined
     dataDir: cfg.dataDir,
     ...(logger !== undefined ? { logger } : {}),
     memoryLimit: cfg.dbMemory,
+    cacheLimit: cfg.dbCache,
     lakeCompression: cfg.lakeCompression,
     retention: cfg.retention,
   });

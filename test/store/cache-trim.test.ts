@@ -1,0 +1,69 @@
+// DuckDB keeps every table block it writes or reads cached up to its memory limit. A pipeline
+// writes far more than it reads back, so the engine evicts that cache down to `cacheLimit` after
+// each lake export (duckdb-engine.ts trimCache).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { batchFromTrades, epochMs, instrumentId, type TradeBatch } from '../../src/core/index.js';
+import { DuckDbEngine, type EngineOptions } from '../../src/store/duckdb-engine.js';
+import { packWrite } from '../../src/store/packed-write.js';
+import { tempDir } from '../helpers.js';
+import { T0, write } from './fixtures.js';
+
+const MB = 2 ** 20;
+const ROWS = 400_000;
+
+/** Trades whose prices and sizes do not compress away, so the table takes several MB. */
+function trades(): TradeBatch {
+  let x = 12345;
+  const rnd = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  return batchFromTrades(
+    Array.from({ length: ROWS }, (_, i) => ({
+      type: 'trade' as const,
+      instrument: instrumentId('binance', 'BTCUSDT'),
+      id: i + 1,
+      timestamp: epochMs(T0 + i * 7),
+      localTimestamp: epochMs(T0 + i * 7 + Math.floor(rnd() * 50)),
+      price: 60_000 + rnd() * 1000,
+      size: rnd() * 3,
+      side: (rnd() < 0.5 ? 1 : -1) as 1 | -1,
+    })),
+  );
+}
+
+/** Table blocks DuckDB holds cached after the first (full) lake export of a store with `trades()`. */
+async function cachedAfterExport(dir: string, cacheLimit: number): Promise<number> {
+  const opts = (lake: string): EngineOptions => ({
+    dataDir: dir,
+    readOnly: false,
+    lakeDir: `${dir}/${lake}`,
+    lakeCompression: 'snappy',
+    memoryLimit: '256MB',
+    cacheLimit,
+    threads: 1,
+  });
+  // Written and checkpointed (close) first, so the export reads the table's blocks into the cache.
+  const writer = await DuckDbEngine.open(opts('lake0'), () => undefined);
+  await writer.commit(packWrite(write({ trades: [trades()] })));
+  await writer.close();
+  const engine = await DuckDbEngine.open(opts('lake'), () => undefined);
+  try {
+    await engine.exportLake();
+    return (await engine.memory()).get('BASE_TABLE')?.bytes ?? 0;
+  } finally {
+    await engine.close();
+  }
+}
+
+test('after a lake export DuckDB keeps at most cacheLimit of table data cached', async () => {
+  const a = tempDir('tickflow-trim-');
+  const b = tempDir('tickflow-trim-');
+  try {
+    const untrimmed = await cachedAfterExport(a.dir, 0);
+    const trimmed = await cachedAfterExport(b.dir, 1 * MB);
+    assert.ok(untrimmed > 4 * MB, `without a limit the export's reads stay cached (${untrimmed} bytes)`);
+    assert.ok(trimmed <= 1 * MB, `trimmed to ${trimmed} bytes, more than the 1 MB limit`);
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});
