@@ -53,11 +53,26 @@ const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 export const MAX_FILES_PER_PARTITION = 32;
 
 /**
- * See copy(). Exporting ~70 s of `tickflow run --instruments 1000` (4,000 partitions) in COPYs
- * of at most 32 partitions raised the process's peak RSS by ~78MB; of 64, ~105MB; of 256,
- * ~170MB, for about the same CPU time (16: ~70MB, ~10 % more CPU).
+ * See copy(). DuckDB's Parquet writer holds ~1 MB per open partition file (15 columns; no COPY
+ * option changes it), so a COPY over 32 partitions took ~35 MB more while it ran, over 8 ~17 MB.
+ * In `tickflow run --instruments 1000` (1,000 partitions per table a minute) that was the spike of
+ * resident memory at each lake export: 8 instead of 32 took the peak of a 5-minute run from 445 to
+ * 399 MB, for ~20 % more CPU in all (2026-12-03). But each COPY scans all the rows the export
+ * takes, to pick its partitions' rows: a replay's exports (millions of rows over hundreds of
+ * date partitions) took 45 s instead of 38 with 8. So an export's COPYs hold 8 partitions each
+ * as long as they scan at most MAX_SCANNED_ROWS rows in all, and up to 32 beyond that.
  */
+const PARTITIONS_PER_COPY = 8;
 const MAX_PARTITIONS_PER_COPY = 32;
+const MAX_SCANNED_ROWS = 50_000_000;
+
+/** How many COPYs write `partitions` partitions out of `rows` rows (rows unknown: as few as may be). */
+export function copyCount(partitions: number, rows: number | undefined): number {
+  const fewest = Math.ceil(partitions / MAX_PARTITIONS_PER_COPY);
+  const most = Math.ceil(partitions / PARTITIONS_PER_COPY);
+  const affordable = rows === undefined ? fewest : Math.floor(MAX_SCANNED_ROWS / Math.max(1, rows));
+  return Math.max(1, fewest, Math.min(most, affordable));
+}
 
 /** File counts remembered at most; beyond, the map starts over (counts are re-read from the directories). */
 const MAX_TRACKED_PARTITIONS = 100_000;
@@ -228,12 +243,12 @@ export class LakeExporter {
     return join(this.staging, `${spec.name}-${what}-${++this.nonce}`);
   }
 
-  /** How many partitions the rows of `FROM <table> t WHERE <where>` fall into. */
-  private async countPartitions(con: DuckDBConnection, spec: TableSpec, where: string): Promise<number> {
+  /** How many partitions and rows `FROM <table> t WHERE <where>` has. */
+  private async countPartitions(con: DuckDBConnection, spec: TableSpec, where: string): Promise<{ partitions: number; rows: number }> {
     const part = partitionSql(spec, 't');
-    const sql = `SELECT count(*) FROM (SELECT DISTINCT ${part.instrument}, ${part.date} FROM ${spec.name} t WHERE ${where})`;
+    const sql = `SELECT count(*), coalesce(sum(n), 0) FROM (SELECT ${part.instrument}, ${part.date}, count(*) AS n FROM ${spec.name} t WHERE ${where} GROUP BY ALL)`;
     const [row] = (await con.runAndReadAll(sql)).getRows();
-    return readNumber(row?.[0], 'count');
+    return { partitions: readNumber(row?.[0], 'count'), rows: readNumber(row?.[1], 'rows') };
   }
 
   /**
@@ -241,8 +256,8 @@ export class LakeExporter {
    * partition. DuckDB's partitioned writer holds a buffer for every partition a COPY writes
    * until it flushes, and for wide rows that is a lot: one export of 1,000 instruments' bars
    * (1,000 partitions, 19k rows) did not fit in 256MB, so `tickflow run` never got a lake. A
-   * COPY over more than MAX_PARTITIONS_PER_COPY partitions is therefore split, by a hash of the
-   * partition, into several, whose partition directories are then moved together under `to`.
+   * COPY over more partitions is therefore split (copyCount), by a hash of the partition, into
+   * several, whose partition directories are then moved together under `to`.
    *
    * The ORDER BY keeps rows in time order within a file, which lets readers skip row groups by
    * time, and brings each partition's rows together: DuckDB keeps at most 100 partition files
@@ -257,7 +272,7 @@ export class LakeExporter {
     spec: TableSpec,
     joins: string,
     where: string,
-    partitions: number,
+    size: { partitions: number; rows?: number },
     to: string,
     pattern: string,
   ): Promise<void> {
@@ -267,7 +282,7 @@ export class LakeExporter {
     const select = `SELECT ${cols.join(', ')}, ${spec.lakeByInstrument ? 't.instrument, ' : ''}${part.date} AS date FROM ${spec.name} t${joins}`;
     const order = spec.lakeByInstrument ? `instrument, ${q(spec.time)}` : q(spec.time);
     const options = `${this.parquet}, PARTITION_BY (${spec.lakeByInstrument ? 'instrument, date' : 'date'}), FILENAME_PATTERN ${sqlString(pattern)}`;
-    const n = Math.max(1, Math.ceil(partitions / MAX_PARTITIONS_PER_COPY));
+    const n = copyCount(size.partitions, size.rows);
     for (let k = 0; k < n; k++) {
       const out = n === 1 ? to : `${to}.${k}`;
       const cond = n === 1 ? where : `${where} AND hash(${part.instrument}, ${part.date}) % ${n} = ${k}`;
@@ -390,7 +405,8 @@ export class LakeExporter {
     const on = `${spec.lakeByInstrument ? 'd.instrument = t.instrument AND ' : ''}d.date = ${part.date}`;
     const where = `${time} >= ${lo} AND ${time} < ${hi} AND t.${COMMIT_SEQ} <= ${cur}`;
     const tmp = this.stagingDir(spec, 'rewrite');
-    await this.copy(con, spec, ` SEMI JOIN temp.tickflow_lake_parts d ON ${on}`, where, parts.length, tmp, 'part-0_{i}');
+    // The rows a rewrite scans (a whole day of the table) are not counted: as few COPYs as may be.
+    await this.copy(con, spec, ` SEMI JOIN temp.tickflow_lake_parts d ON ${on}`, where, { partitions: parts.length }, tmp, 'part-0_{i}');
     let files = 0;
     let rewritten = 0;
     for (const rel of await partitionDirs(tmp, depthOf(spec))) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { openDuckDbStore } from '../../src/store/index.js';
+import { copyCount } from '../../src/store/lake.js';
 import { tempDir } from '../helpers.js';
 import { BTC, ETH, SLASH, T0, alert, bar, bars, indicatorSet, lateTrade, reject, tradeBatch, windowStats, write } from './fixtures.js';
 
@@ -169,4 +170,16 @@ describe('Parquet lake', () => {
       cleanup();
     }
   });
+});
+
+test("an export's COPYs: 8 partitions each while their scans stay cheap, up to 32 each over many rows", () => {
+  // tickflow run, 1,000 instruments: a minute of trades, a minute of 1s bars.
+  assert.equal(copyCount(1000, 460_000), 108);
+  assert.equal(copyCount(1000, 60_000), 125);
+  // A replay's export every 10 s: millions of rows over hundreds of date partitions.
+  assert.equal(copyCount(720, 2_400_000), 23);
+  // A compaction (rows not counted), a small export.
+  assert.equal(copyCount(1000, undefined), 32);
+  assert.equal(copyCount(5, 100), 1);
+  assert.equal(copyCount(0, 0), 1);
 });
