@@ -5,8 +5,9 @@
 // The young generation is doubled from V8's 16 MB semi-spaces: the processor emits a bar and an
 // indicator set per 1-second bar, and with the default size a replay spent ~15 % of its CPU
 // copying them between semi-spaces (measured with --trace-gc; see docs/BENCHMARKS.md).
-// `npm start` runs `node --max-semi-space-size=4 bin/tickflow.js run`: a live pipeline allocates
-// far less per second, and each larger young generation held more RSS there (docs/OPERATIONS.md).
+// `npm start` runs `node --max-semi-space-size=4 --heap-growing-percent=20 bin/tickflow.js run`:
+// a live pipeline allocates far less per second, and a larger young generation, or an old one let
+// grow further past its live data before collecting, held more RSS there (docs/OPERATIONS.md).
 import { distIsCurrent } from '../scripts/build.js';
 
 let main;
