@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { TickflowError, type Bar } from '../../src/core/index.js';
 import { openDuckDbStore, type Store, type StoreWrite } from '../../src/store/index.js';
+import { sizeBytes } from '../../src/store/duckdb-store.js';
 import { packWrite } from '../../src/store/packed-write.js';
 import { tempDir } from '../helpers.js';
 import { STORE_KINDS, type StoreKind } from './store-kinds.js';
@@ -320,4 +321,12 @@ describe('DuckDbStore files', () => {
     const again = await openDuckDbStore({ dataDir, readOnly: true });
     await again.close();
   });
+});
+
+test("sizes in DuckDB's units: KB = 1000 bytes, KiB = 1024", () => {
+  assert.equal(sizeBytes('16MB'), 16_000_000);
+  assert.equal(sizeBytes('1GiB'), 2 ** 30);
+  assert.equal(sizeBytes('512 kib'), 512 * 1024);
+  assert.equal(sizeBytes('0'), 0);
+  assert.throws(() => sizeBytes('16 parsecs'), { code: 'CONFIG_INVALID', message: /'16 parsecs' is not a size/ });
 });
