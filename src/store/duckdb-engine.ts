@@ -69,12 +69,19 @@ export type EngineLog = (level: 'info' | 'warn', obj: object, msg: string) => vo
 
 export const DB_FILE = 'tickflow.duckdb';
 
-/** The write's string dictionary, on the writer connection (see commitOnce). */
-const DICT_TABLE = 'CREATE OR REPLACE TEMP TABLE tickflow_dict (i UINTEGER, v VARCHAR)';
-
 /** DuckDB's message when another process holds the file: "Could not set lock on file ...". */
 function isLockError(e: unknown): boolean {
   return e instanceof Error && /lock/i.test(e.message) && /conflicting|could not set lock/i.test(e.message);
+}
+
+/** DuckDB's buffer-manager memory by tag, in bytes: resident, and spilled to temp files. */
+export type DuckDbMemory = Map<string, { bytes: number; tempBytes: number }>;
+
+async function readMemory(con: DuckDBConnection): Promise<DuckDbMemory> {
+  const r = await con.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
+  return new Map(
+    r.getRows().map(([tag, b, t]) => [readString(tag, 'tag'), { bytes: readNumber(b, 'bytes'), tempBytes: readNumber(t, 'bytes') }]),
+  );
 }
 
 function isOutOfMemory(e: unknown): boolean {
@@ -173,7 +180,6 @@ export class DuckDbEngine {
       const exporter = await instance.connect();
       const slots = new ScanSlots();
       slots.register(writer);
-      if (!opts.readOnly) await writer.run(DICT_TABLE);
       const stats = await SeriesStats.load(reader);
       const lakeDir = resolve(opts.lakeDir);
       const lakeState = await loadLakeState(reader, lakeDir);
@@ -246,12 +252,8 @@ export class DuckDbEngine {
       // Replaced, not emptied: DuckDB never reclaims deleted rows of a temporary (in-memory)
       // table, so a DELETE and INSERT per commit grew it by the dictionary's size every commit
       // (tens of MB an hour with 1,000 instruments, until the pool ran out; see dict.test.ts).
-      if (w.dict.length > 0) {
-        this.slots.set('dict', dictScan(w.dict));
-        await con.run(`CREATE OR REPLACE TEMP TABLE tickflow_dict AS SELECT CAST(seq AS UINTEGER) AS i, v FROM tickflow_scan('dict')`);
-      } else {
-        await con.run(DICT_TABLE);
-      }
+      this.slots.set('dict', dictScan(w.dict));
+      await con.run(`CREATE OR REPLACE TEMP TABLE tickflow_dict AS SELECT seq AS i, v FROM tickflow_scan('dict')`);
       for (const plan of plans) {
         this.slots.set(plan.spec.name, plan.scan);
         const deltas = await writeTable(con, plan, seq);
@@ -378,15 +380,10 @@ export class DuckDbEngine {
     return this.queries.counts();
   }
 
-  /** DuckDB's buffer-manager memory by tag (`duckdb_memory()`), in bytes: resident and spilled to temp files. */
-  async memory(): Promise<Map<string, { bytes: number; tempBytes: number }>> {
+  /** DuckDB's buffer-manager memory by tag (`duckdb_memory()`). */
+  async memory(): Promise<DuckDbMemory> {
     this.ensureOpen();
-    return this.readQueue.run(async () => {
-      const r = await this.reader.runAndReadAll('SELECT tag, memory_usage_bytes, temporary_storage_bytes FROM duckdb_memory()');
-      return new Map(
-        r.getRows().map(([tag, b, t]) => [readString(tag, 'tag'), { bytes: readNumber(b, 'bytes'), tempBytes: readNumber(t, 'bytes') }]),
-      );
-    });
+    return this.readQueue.run(() => readMemory(this.reader));
   }
 
   /**
@@ -408,11 +405,11 @@ export class DuckDbEngine {
     if (keep <= 0 || this.opts.readOnly) return;
     await this.writeQueue.run(async () => {
       await this.exporter.run('CHECKPOINT').catch(() => undefined);
-      const r = await this.exporter.runAndReadAll(
-        `SELECT coalesce(sum(memory_usage_bytes) FILTER (WHERE tag = 'BASE_TABLE'), 0), coalesce(sum(memory_usage_bytes), 0) FROM duckdb_memory()`,
-      );
-      const [cached, total] = (r.getRows()[0] ?? [0, 0]).map((v) => readNumber(v, 'bytes')) as [number, number];
+      const m = await readMemory(this.exporter);
+      const cached = m.get('BASE_TABLE')?.bytes ?? 0;
       if (cached <= keep) return;
+      let total = 0;
+      for (const { bytes } of m.values()) total += bytes;
       const target = Math.ceil((total - cached + keep) / 1024);
       try {
         await this.exporter.run(`SET memory_limit = '${target}KiB'`);
