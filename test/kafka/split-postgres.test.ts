@@ -130,6 +130,7 @@ test(
     const ingestDone = new Promise<number | null>((r) => ingest.child.on('exit', r));
 
     // While data flows: bars appear in PostgreSQL and the API serves them, the count growing.
+    // The trades file's seconds bars may be all there is at first: wait for the klines' own.
     const ltc = 'binance:LTCUSDT';
     const first = await waitFor(
       async () => {
@@ -139,7 +140,14 @@ test(
       120_000,
       'the first bars in PostgreSQL',
     );
-    const page = await getJson<{ bars: { start: number }[] }>(`${api}/api/bars?instrument=${ltc}&interval=1m&limit=5`);
+    const page = await waitFor(
+      async () => {
+        const p = await getJson<{ bars: { start: number }[] }>(`${api}/api/bars?instrument=${ltc}&interval=1m&limit=5`);
+        return p.bars.length > 0 ? p : undefined;
+      },
+      60_000,
+      `${ltc} 1m bars served from PostgreSQL mid-stream`,
+    );
     assert.ok(page.bars.length > 0, 'bars served from PostgreSQL mid-stream');
     assert.equal(ingest.child.exitCode, null, 'still ingesting when the API answered');
 
