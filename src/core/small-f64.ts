@@ -28,3 +28,6 @@ export function smallF64(length: number): Float64Array {
   used += bytes;
   return a;
 }
+
+/** A shared empty Float64Array: the state of an array not made yet (one allocated on first use). */
+export const EMPTY_F64: Float64Array = new Float64Array(0);

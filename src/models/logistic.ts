@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError, smallF64 } from '../core/index.js';
+import { EMPTY_F64, TickflowError, smallF64 } from '../core/index.js';
 import { ModelBase, checkModelState, logistic, modelStateFields, toFloat64, type Forecast, type OnlineModel } from './online-model.js';
 
 export interface LogisticOptions {
@@ -47,10 +47,12 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
   readonly learningRate: number;
   readonly l2: number;
   readonly magnitudeRate: number;
-  private w: Float64Array;
-  private g2: Float64Array;
-  private wNext: Float64Array;
-  private g2Next: Float64Array;
+  // Empty until the first update, like RLS's state (a series' features warm up for ~84 bars first):
+  // before it the weights and squared gradients are 0.
+  private w: Float64Array = EMPTY_F64;
+  private g2: Float64Array = EMPTY_F64;
+  private wNext: Float64Array = EMPTY_F64;
+  private g2Next: Float64Array = EMPTY_F64;
   private meanAbs = 0;
 
   constructor(options: LogisticOptions) {
@@ -67,15 +69,20 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
     this.learningRate = learningRate;
     this.l2 = l2;
     this.magnitudeRate = magnitudeRate;
-    this.w = smallF64(dim + 1);
-    this.g2 = smallF64(dim + 1);
-    this.wNext = smallF64(dim + 1);
-    this.g2Next = smallF64(dim + 1);
+  }
+
+  private allocate(): void {
+    if (this.w.length > 0) return;
+    const n = this.dim + 1;
+    this.w = smallF64(n);
+    this.g2 = smallF64(n);
+    this.wNext = smallF64(n);
+    this.g2Next = smallF64(n);
   }
 
   /** Feature weights followed by the intercept (a copy). */
   weights(): Float64Array {
-    return this.w.slice();
+    return this.w.length > 0 ? this.w.slice() : new Float64Array(this.dim + 1);
   }
 
   private margin(x: Float64Array): number {
@@ -96,6 +103,7 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
 
   update(x: Float64Array, y: number): void {
     if (!this.acceptUpdate(x, y, this.dim)) return;
+    this.allocate();
     const d = this.dim;
     const w = this.w;
     const g2 = this.g2;
@@ -127,8 +135,7 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
   }
 
   reset(): void {
-    this.w.fill(0);
-    this.g2.fill(0);
+    this.w = this.g2 = this.wNext = this.g2Next = EMPTY_F64;
     this.meanAbs = 0;
     this.updateCount = 0;
     this.liftQuarantine();
@@ -145,8 +152,8 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
       learningRate: this.learningRate,
       l2: this.l2,
       magnitudeRate: this.magnitudeRate,
-      w: Array.from(this.w),
-      g2: Array.from(this.g2),
+      w: this.w.length > 0 ? Array.from(this.w) : new Array<number>(this.dim + 1).fill(0),
+      g2: this.g2.length > 0 ? Array.from(this.g2) : new Array<number>(this.dim + 1).fill(0),
       meanAbs: this.meanAbs,
     };
   }
@@ -154,8 +161,14 @@ export class OnlineLogistic extends ModelBase implements OnlineModel {
   static fromJSON(state: unknown): OnlineLogistic {
     const s = checkModelState(LogisticStateSchema, state, 'logistic model');
     const m = new OnlineLogistic({ dim: s.dim, name: s.name, learningRate: s.learningRate, l2: s.l2, magnitudeRate: s.magnitudeRate });
-    m.w.set(toFloat64(s.w, s.dim + 1, 'logistic state w'));
-    m.g2.set(toFloat64(s.g2, s.dim + 1, 'logistic state g2'));
+    const w = toFloat64(s.w, s.dim + 1, 'logistic state w');
+    const g2 = toFloat64(s.g2, s.dim + 1, 'logistic state g2');
+    // a model saved before its first update stays unallocated
+    if (w.some((v) => v !== 0) || g2.some((v) => v !== 0)) {
+      m.allocate();
+      m.w.set(w);
+      m.g2.set(g2);
+    }
     m.meanAbs = s.meanAbs;
     m.restoreBase(s);
     return m;

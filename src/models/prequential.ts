@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError, smallF64 } from '../core/index.js';
+import { EMPTY_F64, TickflowError, smallF64 } from '../core/index.js';
 import { BinnedAuc, aucExact, brier, directionHit, logLoss } from './metrics.js';
 import { checkModelState, type Forecast, type OnlineModel } from './online-model.js';
 
@@ -87,8 +87,6 @@ const PrequentialStateSchema = Type.Object(
 );
 export type PrequentialState = Static<typeof PrequentialStateSchema>;
 
-const EMPTY: Float64Array = new Float64Array(0);
-
 class ModelTrack {
   // cumulative sums
   n = 0;
@@ -101,8 +99,8 @@ class ModelTrack {
   auc: BinnedAuc;
   // per-step history, a ring aligned with Prequential.labels; NaN where the model had no forecast
   // (views into the series' one history buffer, set by Prequential.reserve)
-  ret: Float64Array = EMPTY;
-  pUp: Float64Array = EMPTY;
+  ret: Float64Array = EMPTY_F64;
+  pUp: Float64Array = EMPTY_F64;
   // the forecast awaiting its label
   pendingRet = NaN;
   pendingPUp = NaN;
@@ -112,7 +110,7 @@ class ModelTrack {
   }
 }
 
-/** Slots a ring starts with; it doubles as it fills, up to its history (see `Prequential.reserve`). */
+/** Slots a ring gets at the first label; it doubles as it fills, up to its history (see `Prequential.reserve`). */
 const FIRST_SLOTS = 16;
 
 /**
@@ -141,9 +139,12 @@ export class Prequential {
    * models). One buffer, not one per ring: with 5,000 series the 55,000 small arrays' own
    * buffers cost more than their numbers.
    */
-  private labels: Float64Array = EMPTY;
+  private labels: Float64Array = EMPTY_F64;
   private scored = 0;
-  private readonly pendingX: Float64Array;
+  /** Feature length of the models (0: none take features). */
+  private readonly dim: number;
+  /** The features of the pending forecasts; allocated at the first forecast, like the rings. */
+  private pendingX: Float64Array = EMPTY_F64;
   private hasPending = false;
   private droppedLabels = 0;
 
@@ -163,10 +164,8 @@ export class Prequential {
     this.window = window;
     this.history = history;
     this.aucBins = options.aucBins ?? 1024;
-    const slots = Math.min(history, FIRST_SLOTS);
     this.tracks = models.map(() => new ModelTrack(this.aucBins));
-    this.reserve(slots);
-    this.pendingX = smallF64([...dims][0] ?? 0);
+    this.dim = [...dims][0] ?? 0;
   }
 
   /** Labels scored so far (steps). */
@@ -194,7 +193,7 @@ export class Prequential {
       return;
     }
     const slot = this.scored % this.history;
-    if (slot >= this.labels.length) this.reserve(Math.min(this.history, 2 * this.labels.length));
+    if (slot >= this.labels.length) this.reserve(Math.min(this.history, Math.max(FIRST_SLOTS, 2 * this.labels.length)));
     this.labels[slot] = y;
     const up = y > 0 ? 1 : 0;
     for (let m = 0; m < this.tracks.length; m++) {
@@ -233,9 +232,9 @@ export class Prequential {
       for (let m = 0; m < this.models.length; m++) out.push(null);
       return out;
     }
-    if (this.pendingX.length > 0) {
-      if (x.length !== this.pendingX.length)
-        throw new TickflowError('INTERNAL', `feature vector of length ${x.length}, the models take ${this.pendingX.length}`);
+    if (this.dim > 0) {
+      if (x.length !== this.dim) throw new TickflowError('INTERNAL', `feature vector of length ${x.length}, the models take ${this.dim}`);
+      if (this.pendingX.length === 0) this.pendingX = smallF64(this.dim);
       this.pendingX.set(x);
     }
     for (let m = 0; m < this.models.length; m++) {
@@ -332,7 +331,7 @@ export class Prequential {
       scored: this.scored,
       dropped: this.droppedLabels,
       hasPending: this.hasPending,
-      pendingX: Array.from(this.pendingX),
+      pendingX: this.pendingX.length > 0 ? Array.from(this.pendingX) : new Array<number>(this.dim).fill(0),
       labels: kept(this.labels),
       tracks: this.tracks.map((t, m) => ({
         model: this.models[m]?.name ?? '',
@@ -377,14 +376,16 @@ export class Prequential {
     const len = Math.min(s.scored, s.history);
     if (s.labels.length !== len || s.tracks.some((t) => t.ret.length !== len || t.pUp.length !== len))
       throw malformed(`expected ${len} kept steps`);
-    if (s.pendingX.length !== pq.pendingX.length)
-      throw malformed(`pending features of length ${s.pendingX.length}, models take ${pq.pendingX.length}`);
+    if (s.pendingX.length !== pq.dim) throw malformed(`pending features of length ${s.pendingX.length}, models take ${pq.dim}`);
     const first = s.scored - len;
     pq.reserve(len);
     pq.scored = s.scored;
     pq.droppedLabels = s.dropped;
     pq.hasPending = s.hasPending;
-    pq.pendingX.set(s.pendingX);
+    if (s.hasPending || s.scored > 0) {
+      pq.pendingX = smallF64(pq.dim);
+      pq.pendingX.set(s.pendingX);
+    }
     for (let i = 0; i < len; i++) pq.labels[(first + i) % s.history] = s.labels[i] ?? NaN;
     s.tracks.forEach((ts, m) => {
       const t = pq.tracks[m] as ModelTrack;

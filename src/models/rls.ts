@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox';
-import { TickflowError, smallF64 } from '../core/index.js';
+import { EMPTY_F64, TickflowError, smallF64 } from '../core/index.js';
 import { normalCdf } from './normal.js';
 import { ModelBase, checkModelState, modelStateFields, toFloat64, type Forecast, type OnlineModel } from './online-model.js';
 
@@ -75,8 +75,9 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
   readonly ridge: number;
   readonly maxTrace: number;
   private readonly n: number;
-  private readonly w: Float64Array;
-  private readonly p: Float64Array;
+  // Empty until the first update (see `allocate`): before it w is 0 and P its prior I / ridge.
+  private w: Float64Array = EMPTY_F64;
+  private p: Float64Array = EMPTY_F64;
   private residualVar = 0;
 
   constructor(options: RlsOptions) {
@@ -96,20 +97,24 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
     this.maxTrace = maxTrace;
     const n = dim + 1;
     this.n = n;
-    this.w = smallF64(n);
-    this.p = smallF64(n * n);
-    this.initP();
   }
 
-  private initP(): void {
+  /**
+   * w and P take (dim + 1)(dim + 2) numbers, 3 KB for the pipeline's features, and a forecasting
+   * series' features warm up for ~84 bars (84 days for 1d bars) before the model sees a vector:
+   * with 5,000 series that is 15 MB held for nothing. So they are made at the first update.
+   */
+  private allocate(): void {
+    if (this.p.length > 0) return;
     const n = this.n;
-    this.p.fill(0);
+    this.w = smallF64(n);
+    this.p = smallF64(n * n);
     for (let i = 0; i < n; i++) this.p[i * n + i] = 1 / this.ridge;
   }
 
   /** Feature weights followed by the intercept (a copy). */
   weights(): Float64Array {
-    return this.w.slice();
+    return this.w.length > 0 ? this.w.slice() : new Float64Array(this.n);
   }
 
   predict(x: Float64Array): Forecast | null {
@@ -125,6 +130,7 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
 
   update(x: Float64Array, y: number): void {
     if (!this.acceptUpdate(x, y, this.dim)) return;
+    this.allocate();
     const n = this.n;
     const d = this.dim;
     const { xa, pi, wn, pn } = scratch(n);
@@ -197,8 +203,8 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
   }
 
   reset(): void {
-    this.w.fill(0);
-    this.initP();
+    this.w = EMPTY_F64;
+    this.p = EMPTY_F64;
     this.residualVar = 0;
     this.updateCount = 0;
     this.liftQuarantine();
@@ -215,18 +221,32 @@ export class RecursiveLeastSquares extends ModelBase implements OnlineModel {
       lambda: this.lambda,
       ridge: this.ridge,
       maxTrace: this.maxTrace,
-      w: Array.from(this.w),
-      p: Array.from(this.p),
+      w: this.w.length > 0 ? Array.from(this.w) : new Array<number>(this.n).fill(0),
+      p: this.p.length > 0 ? Array.from(this.p) : this.priorP(),
       residualVar: this.residualVar,
     };
+  }
+
+  /** P's prior I / ridge, row-major. */
+  private priorP(): number[] {
+    const n = this.n;
+    const p = new Array<number>(n * n).fill(0);
+    for (let i = 0; i < n; i++) p[i * n + i] = 1 / this.ridge;
+    return p;
   }
 
   static fromJSON(state: unknown): RecursiveLeastSquares {
     const s = checkModelState(RlsStateSchema, state, 'RLS model');
     const m = new RecursiveLeastSquares({ dim: s.dim, name: s.name, lambda: s.lambda, ridge: s.ridge, maxTrace: s.maxTrace });
     const n = s.dim + 1;
-    m.w.set(toFloat64(s.w, n, 'RLS state w'));
-    m.p.set(toFloat64(s.p, n * n, 'RLS state P'));
+    const w = toFloat64(s.w, n, 'RLS state w');
+    const p = toFloat64(s.p, n * n, 'RLS state P');
+    // a model saved before its first update stays unallocated
+    if (w.some((v) => v !== 0) || p.some((v, i) => v !== (i % (n + 1) === 0 ? 1 / s.ridge : 0))) {
+      m.allocate();
+      m.w.set(w);
+      m.p.set(p);
+    }
     m.residualVar = s.residualVar;
     m.restoreBase(s);
     return m;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Compile } from 'typebox/compile';
-import { ModelMetricsSchema, ModelVersionSchema, PredictionSchema, type IndicatorSet } from '../../src/core/index.js';
-import { ForecastSeries, ForestModel, MODEL_FACTORIES, modelFromJSON, resolveModels, type ForecastSink } from '../../src/models/index.js';
+import { ModelMetricsSchema, ModelVersionSchema, PredictionSchema, type Bar, type IndicatorSet } from '../../src/core/index.js';
+import { DEFAULT_MODELS, ForecastSeries, ForestModel, MODEL_FACTORIES, modelFromJSON, resolveModels, type ForecastSink } from '../../src/models/index.js';
 import { NO_SHARED_DATA } from '../helpers.js';
 import { indicatorSets, loadKlineBars } from './kline-bars.js';
 
@@ -144,5 +144,34 @@ describe('ForecastSeries', { skip: NO_SHARED_DATA }, () => {
     const again = sink();
     restored.onBar(bars[600] as never, inds[600] as IndicatorSet, again);
     assert.equal(again.modelVersions.filter((v) => v.reason === 'retrain').length, 0, 'a restore does not re-announce the serving fit');
+  });
+});
+
+describe('ForecastSeries before its features warm up', () => {
+  it('holds its features and little else: the models and their evaluation rings come with the first forecast', () => {
+    // 1,000 instruments forecast 5 intervals: 5,000 series, which see their first forecast after
+    // ~84 bars (84 minutes for 1m, 84 days for 1d). Ten synthetic 1m bars each here.
+    const bars: Bar[] = Array.from({ length: 10 }, (_, t) => {
+      const close = 100 * (1 + 0.001 * Math.sin(t));
+      return {
+        ...{ type: 'bar', instrument: INSTRUMENT, interval: '1m', start: t * 60_000, end: (t + 1) * 60_000 },
+        ...{ open: close, high: close * 1.001, low: close * 0.999, close, volume: 2, quoteVolume: 2 * close, buyVolume: 1, sellVolume: 1 },
+        ...{ trades: 3, vwap: close, firstTradeId: 0, lastTradeId: 0, final: true, revision: 0 },
+      } as const;
+    });
+    const inds = indicatorSets(bars, INSTRUMENT);
+    const before = process.memoryUsage().arrayBuffers;
+    const series = Array.from({ length: 1000 }, () => new ForecastSeries({ instrument: INSTRUMENT, interval: '1m' }));
+    const out = sink();
+    for (const fs of series) bars.forEach((b, t) => fs.onBar(b, inds[t] as IndicatorSet, out));
+    const perSeries = (process.memoryUsage().arrayBuffers - before) / series.length;
+    // the features' windows and moments: ~0.8 KB; the models' and rings' would add ~5 KB
+    assert.ok(perSeries < 1500, `${perSeries} bytes of typed arrays per series, want < 1500`);
+    assert.equal(out.predictions.length, 0);
+    const report = series[0]?.forecaster.report() ?? [];
+    assert.deepEqual(
+      report.map((r) => [r.model, r.cumulative.n, r.updates]),
+      DEFAULT_MODELS.map((m) => [m, 0, 0]),
+    );
   });
 });

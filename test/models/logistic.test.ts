@@ -69,6 +69,27 @@ describe('OnlineLogistic (AdaGrad + L2)', () => {
     }
   });
 
+  it('holds no weights until its first update; a restored fresh model learns the same', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const fresh = Array.from({ length: 1000 }, () => new OnlineLogistic({ dim: 18 }));
+    const perModel = (process.memoryUsage().arrayBuffers - before) / fresh.length;
+    assert.ok(perModel < 16, `${perModel} bytes of typed arrays per fresh model, want none`);
+    const m = fresh[0] as OnlineLogistic;
+    assert.deepEqual(m.toJSON().w, new Array(19).fill(0));
+    assert.deepEqual(m.toJSON().g2, new Array(19).fill(0));
+    assert.deepEqual(m.predict(new Float64Array(18).fill(1)), { return: 0, pUp: 0.5 });
+    const { xs, ys } = linearData(100, W, 0, 1, 15);
+    const a = new OnlineLogistic({ dim: 4 });
+    const b = modelFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    xs.forEach((x, t) => {
+      a.update(x, ys[t] as number);
+      b.update(x, ys[t] as number);
+    });
+    assert.deepEqual(b.toJSON(), a.toJSON());
+    a.reset();
+    assert.deepEqual(a.toJSON(), new OnlineLogistic({ dim: 4 }).toJSON());
+  });
+
   it('restores bit for bit from JSON; refuses bad options', () => {
     const { xs, ys } = linearData(400, W, 0, 1, 14);
     const a = new OnlineLogistic({ dim: 4, learningRate: 0.1, l2: 1e-3 });

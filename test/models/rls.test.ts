@@ -136,6 +136,33 @@ describe('RecursiveLeastSquares', () => {
     assert.deepEqual(b.predict(xs[5] as Float64Array), a.predict(xs[5] as Float64Array));
   });
 
+  it('holds no w or P until its first update; before it, its state is the prior, and a restored fresh model learns the same', () => {
+    // 5,000 forecasting series hold an RLS model each, most of them long before their first label.
+    const before = process.memoryUsage().arrayBuffers;
+    const fresh = Array.from({ length: 1000 }, () => new RecursiveLeastSquares({ dim: 18 }));
+    const perModel = (process.memoryUsage().arrayBuffers - before) / fresh.length;
+    assert.ok(perModel < 64, `${perModel} bytes of typed arrays per fresh model, want none (w and P are 3 KB)`);
+    const m = fresh[0] as RecursiveLeastSquares;
+    const s = m.toJSON();
+    assert.deepEqual(s.w, new Array(19).fill(0));
+    assert.deepEqual(
+      s.p,
+      Array.from({ length: 19 * 19 }, (_, i) => (i % 20 === 0 ? 0.1 : 0)),
+    );
+    assert.deepEqual([...m.weights()], new Array(19).fill(0));
+    const x = new Float64Array(18).fill(0.5);
+    assert.deepEqual(m.predict(x), { return: 0, pUp: 0.5 });
+    const { xs, ys } = linearData(50, W, B, 0.3, 9);
+    const a = new RecursiveLeastSquares({ dim: 5, lambda: 0.995, ridge: 3 });
+    const b = modelFromJSON(JSON.parse(JSON.stringify(a.toJSON())));
+    assert.ok(b instanceof RecursiveLeastSquares);
+    fit(a, xs, ys);
+    fit(b, xs, ys);
+    assert.deepEqual(b.toJSON(), a.toJSON());
+    a.reset();
+    assert.deepEqual(a.toJSON(), new RecursiveLeastSquares({ dim: 5, lambda: 0.995, ridge: 3 }).toJSON());
+  });
+
   it('refuses bad options and bad state', () => {
     const code = (c: string) => (e: unknown) => isTickflowError(e) && e.code === c;
     assert.throws(() => new RecursiveLeastSquares({ dim: 0 }), code('CONFIG_INVALID'));
