@@ -621,7 +621,7 @@ export const OPTIONS: readonly OptionDef[] = [
     flag: '--db-cache <size>',
     env: 'TICKFLOW_DB_CACHE',
     description:
-      'run, serve: table data DuckDB keeps cached after each lake export, e.g. 16MB; it evicts the rest (0: keeps it all, up to --db-memory)',
+      'run, serve: table data DuckDB keeps cached, trimmed after each lake export and every 15 s, e.g. 16MB; it evicts the rest (0: keeps it all, up to --db-memory)',
     default: { run: '16MB', serve: '16MB', replay: '0', bars: '0' },
     commands: ['run', 'serve'],
     parse: byteSizeOrZero,

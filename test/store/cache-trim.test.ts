@@ -1,12 +1,12 @@
 // DuckDB keeps every table block it writes or reads cached up to its memory limit. A pipeline
 // writes far more than it reads back, so the engine evicts that cache down to `cacheLimit` after
-// each lake export (duckdb-engine.ts trimCache).
+// each lake export and every few seconds (duckdb-engine.ts trimCache).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { batchFromTrades, epochMs, instrumentId, type TradeBatch } from '../../src/core/index.js';
 import { DuckDbEngine, type EngineOptions } from '../../src/store/duckdb-engine.js';
 import { packWrite } from '../../src/store/packed-write.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, waitFor } from '../helpers.js';
 import { T0, write } from './fixtures.js';
 
 const MB = 2 ** 20;
@@ -62,6 +62,60 @@ test('after a lake export DuckDB keeps at most cacheLimit of table data cached',
     const trimmed = await cachedAfterExport(b.dir, 1 * MB);
     assert.ok(untrimmed > 4 * MB, `without a limit the export's reads stay cached (${untrimmed} bytes)`);
     assert.ok(trimmed <= 1 * MB, `trimmed to ${trimmed} bytes, more than the 1 MB limit`);
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});
+
+/** DuckDB's memory for table data (cached blocks and rows committed since the last checkpoint) after a commit of `trades()`. */
+async function tableMemoryAfterCommit(dir: string, trimEveryMs: number): Promise<number> {
+  const engine = await DuckDbEngine.open(
+    {
+      dataDir: dir,
+      readOnly: false,
+      lakeDir: `${dir}/lake`,
+      lakeCompression: 'snappy',
+      memoryLimit: '256MB',
+      cacheLimit: MB,
+      trimEveryMs,
+      threads: 1,
+    },
+    () => undefined,
+  );
+  const tableBytes = async (): Promise<number> => {
+    const m = await engine.memory();
+    return (m.get('BASE_TABLE')?.bytes ?? 0) + (m.get('IN_MEMORY_TABLE')?.bytes ?? 0);
+  };
+  try {
+    await engine.commit(packWrite(write({ trades: [trades()] })));
+    const held = await tableBytes();
+    assert.ok(held > 4 * MB, `a commit of ${ROWS} trades holds ${held} bytes`);
+    if (trimEveryMs === 0) {
+      await new Promise((r) => setTimeout(r, 1000));
+      return await tableBytes();
+    }
+    // no lake export in between: the timer's trim (a checkpoint, then the eviction)
+    return await waitFor(
+      async () => {
+        const n = await tableBytes();
+        return n <= 2 * MB ? n + 1 : undefined;
+      },
+      10_000,
+      'the timed trim',
+    );
+  } finally {
+    await engine.close();
+  }
+}
+
+test('between lake exports the cache is trimmed on a timer, with the rows committed since the last checkpoint', async () => {
+  const a = tempDir('tickflow-trim-');
+  const b = tempDir('tickflow-trim-');
+  try {
+    const untimed = await tableMemoryAfterCommit(a.dir, 0);
+    assert.ok(untimed > 4 * MB, `without the timer it stays (${untimed} bytes)`);
+    await tableMemoryAfterCommit(b.dir, 100);
   } finally {
     a.cleanup();
     b.cleanup();
