@@ -20,9 +20,9 @@ import type { LakeCompression } from './lake-compression.js';
  * 1. adds, per partition, a file of the rows with `last < commit_seq <= cur`, named
  *    `part-<last+1>_<k>.parquet` (k counts the files of one partition, normally just 0);
  * 2. rewrites whole, into `part-0_<k>.parquet`, the partitions listed in `lake_rewrites` for
- *    those commits (a commit replaced stored rows there, e.g. revised bars: an added file would
- *    leave the old version beside the new one) and the partitions an added file would take
- *    past their compaction point (MAX_FILES_PER_PARTITION);
+ *    those commits, from the table (a commit replaced stored rows there, e.g. revised bars: an
+ *    added file would leave the old version beside the new one), and compacts the partitions
+ *    step 1 took past their compaction point (MAX_FILES_PER_PARTITION) from their own files;
  * 3. only then stores `cur` in `lake_state` and drops the `lake_rewrites` rows up to `cur`.
  * Files are written by DuckDB into a staging directory next to the lake (`.<lake>-staging`:
  * same filesystem, outside any glob over the lake) and renamed into place: an added file on
@@ -98,8 +98,6 @@ interface PartitionRef {
   readonly instrument: string;
   readonly date: string;
 }
-
-const refKey = (p: PartitionRef): string => `${p.instrument}\u0000${p.date}`;
 
 /** SQL for the lake partition of a row of `spec` aliased `alias`. */
 export function partitionSql(spec: TableSpec, alias: string): { instrument: string; date: string } {
@@ -334,7 +332,7 @@ export class LakeExporter {
     const inc = this.stagingDir(spec, 'new');
     await this.copy(con, spec, skip, seqs('t'), await this.countPartitions(con, spec, seqs('t')), inc, 'part-{i}');
     const prefix = `part-${last + 1}_`;
-    const compact: PartitionRef[] = [];
+    const compact: string[] = [];
     let added = 0;
     if (this.fileCounts.size > MAX_TRACKED_PARTITIONS) this.fileCounts.clear();
     for (const rel of await partitionDirs(inc, depthOf(spec))) {
@@ -344,10 +342,6 @@ export class LakeExporter {
       const known = this.mayHaveLeftovers ? undefined : this.fileCounts.get(id);
       const present = known === undefined ? await parquetNames(target) : undefined;
       let count = known ?? present?.length ?? 0;
-      if (this.writable && count + staged.length > compactionPoint(id)) {
-        compact.push(refOf(rel));
-        continue;
-      }
       // Leftovers of a failed attempt go first: a reader may briefly miss these rows, never see them twice.
       for (const f of present ?? []) {
         if (!f.startsWith(prefix)) continue;
@@ -358,25 +352,27 @@ export class LakeExporter {
       for (const [k, f] of staged.entries()) await rename(join(inc, rel, f), join(target, `${prefix}${k}.parquet`));
       this.fileCounts.set(id, count + staged.length);
       added += staged.length;
+      if (this.writable && count + staged.length > compactionPoint(id)) compact.push(rel);
     }
     await rm(inc, { recursive: true, force: true });
 
-    // 2. Partitions rewritten whole.
-    const byKey = new Map<string, PartitionRef>();
-    for (const p of [...marked, ...compact]) byKey.set(refKey(p), p);
-    if (byKey.size === 0) return { added, rewritten: 0, rewrittenFiles: 0 };
-    const n = await this.rewrite(con, slots, spec, [...byKey.values()], compact.length > 0, cur);
-    return { added, ...n };
+    // 2. Partitions rewritten whole: from the table where rows were replaced, from their own files where they have too many.
+    const r = { added, rewritten: 0, rewrittenFiles: 0 };
+    if (marked.length > 0) {
+      const n = await this.rewrite(con, slots, spec, marked, cur);
+      r.rewritten += n.rewritten;
+      r.rewrittenFiles += n.rewrittenFiles;
+    }
+    if (compact.length > 0) {
+      const n = await this.compact(con, slots, spec, compact, cur);
+      r.rewritten += n.rewritten;
+      r.rewrittenFiles += n.rewrittenFiles;
+    }
+    return r;
   }
 
-  private async rewrite(
-    con: DuckDBConnection,
-    slots: ScanSlots,
-    spec: TableSpec,
-    parts: readonly PartitionRef[],
-    listFirst: boolean,
-    cur: number,
-  ): Promise<{ rewritten: number; rewrittenFiles: number }> {
+  /** Makes `temp.tickflow_lake_parts` (instrument, date) hold `parts`. */
+  private async listParts(con: DuckDBConnection, slots: ScanSlots, spec: TableSpec, parts: readonly PartitionRef[]): Promise<void> {
     const slot = `lake-${spec.name}`;
     slots.set(slot, {
       rows: parts.length,
@@ -392,10 +388,64 @@ export class LakeExporter {
     } finally {
       slots.delete(slot);
     }
-    // A compaction lists its partitions (committed) before any rename; see the crash-safety note above.
-    if (listFirst && this.writable) {
-      await con.run(`INSERT INTO ${LAKE_REWRITES} SELECT ${sqlString(spec.name)}, instrument, date, ${cur} FROM temp.tickflow_lake_parts`);
+  }
+
+  /**
+   * Rewrites each partition (relative path) into one file, from its own files: their rows are
+   * the partition's rows up to `cur` (a partition whose rows were replaced is rewritten from
+   * the table instead, see rewrite). It was rewritten from the table, like those, but that
+   * scans the table's rows of the whole day for each COPY: with 1,000 instruments, every
+   * export compacts some partitions (their compaction points are spread), so each export read
+   * the day so far, ~180 MB of DuckDB's cache after 20 minutes, and more as the day went on.
+   *
+   * The partitions are listed in `lake_rewrites` (committed) before anything is renamed: a
+   * crash between a partition's two renames leaves it to the retry, which rewrites it from the
+   * table. Each COPY reads the files of at most PARTITIONS_PER_COPY partitions.
+   */
+  private async compact(
+    con: DuckDBConnection,
+    slots: ScanSlots,
+    spec: TableSpec,
+    rels: readonly string[],
+    cur: number,
+  ): Promise<{ rewritten: number; rewrittenFiles: number }> {
+    await this.listParts(con, slots, spec, rels.map(refOf));
+    await con.run(`INSERT INTO ${LAKE_REWRITES} SELECT ${sqlString(spec.name)}, instrument, date, ${cur} FROM temp.tickflow_lake_parts`);
+    const tmp = this.stagingDir(spec, 'compact');
+    await mkdir(tmp, { recursive: true });
+    const cols = spec.columns.filter((c) => !(spec.lakeByInstrument && c.name === 'instrument')).map((c) => q(c.name));
+    const hive = spec.lakeByInstrument ? `{'instrument': VARCHAR, 'date': DATE}` : `{'date': DATE}`;
+    const by = spec.lakeByInstrument ? 'instrument, date' : 'date';
+    const order = spec.lakeByInstrument ? `instrument, ${q(spec.time)}` : q(spec.time);
+    for (let i = 0; i < rels.length; i += PARTITIONS_PER_COPY) {
+      const files: string[] = [];
+      for (const rel of rels.slice(i, i + PARTITIONS_PER_COPY)) {
+        for (const f of await parquetNames(join(this.dir, spec.name, rel))) files.push(join(this.dir, spec.name, rel, f));
+      }
+      if (files.length === 0) continue;
+      const out = `${tmp}.${i}`;
+      const from = `read_parquet([${files.map(sqlString).join(', ')}], hive_partitioning = true, hive_types = ${hive})`;
+      await con.run(
+        `COPY (SELECT ${cols.join(', ')}, ${by} FROM ${from} ORDER BY ${order}) TO ${sqlString(out)} ` +
+          `(${this.parquet}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-0_{i}')`,
+      );
+      for (const rel of await partitionDirs(out, depthOf(spec))) {
+        await mkdir(dirname(join(tmp, rel)), { recursive: true });
+        await rename(join(out, rel), join(tmp, rel));
+      }
     }
+    return this.swapIn(spec, tmp);
+  }
+
+  /** Rewrites the partitions `parts` (whose rows were replaced, listed in `lake_rewrites`) from the table. */
+  private async rewrite(
+    con: DuckDBConnection,
+    slots: ScanSlots,
+    spec: TableSpec,
+    parts: readonly PartitionRef[],
+    cur: number,
+  ): Promise<{ rewritten: number; rewrittenFiles: number }> {
+    await this.listParts(con, slots, spec, parts);
     // The date bounds let DuckDB skip row groups outside the touched days.
     const dates = parts.map((p) => p.date).sort();
     const lo = Date.parse(`${dates[0] ?? '1970-01-01'}T00:00:00Z`);
@@ -407,6 +457,11 @@ export class LakeExporter {
     const tmp = this.stagingDir(spec, 'rewrite');
     // The rows a rewrite scans (a whole day of the table) are not counted: as few COPYs as may be.
     await this.copy(con, spec, ` SEMI JOIN temp.tickflow_lake_parts d ON ${on}`, where, { partitions: parts.length }, tmp, 'part-0_{i}');
+    return this.swapIn(spec, tmp);
+  }
+
+  /** Moves each partition directory of `tmp` into the lake in place of the old one. */
+  private async swapIn(spec: TableSpec, tmp: string): Promise<{ rewritten: number; rewrittenFiles: number }> {
     let files = 0;
     let rewritten = 0;
     for (const rel of await partitionDirs(tmp, depthOf(spec))) {

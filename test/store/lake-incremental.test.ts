@@ -172,7 +172,7 @@ describe('incremental Parquet lake', () => {
         await store.exportLake();
         counts.push(files(join(lake, BTC_DAY)).length);
       }
-      // One file per export up to the point; the export that would pass it compacts instead.
+      // One file per export up to the point; the export that would pass it compacts.
       assert.deepEqual(
         counts,
         Array.from({ length: point + 1 }, (_, i) => (i < point ? i + 1 : 1)),
@@ -194,6 +194,44 @@ describe('incremental Parquet lake', () => {
       'the compaction listed its partition until the export was persisted',
     );
     cleanup();
+  });
+
+  test("a compaction reads the partition's own files, not the table, and writes the columns an added file has", async () => {
+    // Reading the table scanned the day's rows for each export that compacted (with 1,000
+    // instruments, most exports): a value changed in the table behind the store's back shows
+    // which one the compaction read.
+    const { dir, cleanup } = tempDir('tickflow-lake-compact-files-');
+    const lake = join(dir, 'lake');
+    const point = compactionPoint(BTC_DAY);
+    try {
+      let store = await openDuckDbStore({ dataDir: dir });
+      for (let i = 0; i < point; i++) {
+        await store.commit(write({ bars: [bar(i)] }));
+        await store.exportLake();
+      }
+      await store.close();
+      assert.equal(files(join(lake, BTC_DAY)).length, point);
+      const second = files(join(lake, BTC_DAY)).sort()[1] ?? '';
+      const added = await rows(await duck(), `DESCRIBE SELECT * FROM read_parquet('${join(lake, BTC_DAY, second)}')`);
+      await onFile(dir, (con) => con.run(`UPDATE bars SET close = -1 WHERE start = ${T0}`));
+      store = await openDuckDbStore({ dataDir: dir });
+      try {
+        await store.commit(write({ bars: [bar(point)] }));
+        await store.exportLake();
+      } finally {
+        await store.close();
+      }
+      assert.deepEqual(files(join(lake, BTC_DAY)), ['part-0_0.parquet']);
+      const lakeRows = await lakeBars(lake);
+      assert.equal(lakeRows.length, point + 1);
+      assert.deepEqual(lakeRows[0], [BTC, '1m', BigInt(T0), bar(0).close, 0]);
+      assert.deepEqual(
+        await rows(await duck(), `DESCRIBE SELECT * FROM read_parquet('${join(lake, BTC_DAY, 'part-0_0.parquet')}')`),
+        added,
+      );
+    } finally {
+      cleanup();
+    }
   });
 
   test('revised bars rewrite their partition, so the lake never holds the old version; other partitions only gain files', async () => {
