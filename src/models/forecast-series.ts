@@ -149,7 +149,7 @@ export class ForecastSeries {
     const factories: Readonly<Record<string, (dim: number) => OnlineModel>> = options.factories ?? MODEL_FACTORIES;
     const names = options.models ?? DEFAULT_MODELS;
     const warm = options.warm;
-    const models = names.map((n) => {
+    const make = (n: string): OnlineModel => {
       const f = factories[n];
       if (f === undefined) throw new TickflowError('CONFIG_INVALID', `unknown model '${n}' (known: ${Object.keys(factories).join(', ')})`);
       const fresh = f(FEATURE_COUNT);
@@ -161,7 +161,9 @@ export class ForecastSeries {
       } catch {
         return fresh;
       }
-    });
+    };
+    // Made when the series first forecasts (see SeriesForecaster); models warm-started from the registry now.
+    const models = warm === undefined ? () => names.map(make) : names.map(make);
     for (const [k, v] of warm?.versions ?? []) this.versions.set(k, v);
     const start = warm?.champion !== undefined && names.includes(warm.champion) ? warm.champion : undefined;
     this.forecaster = new SeriesForecaster({
@@ -191,14 +193,14 @@ export class ForecastSeries {
   }
 
   get champion(): string {
-    return this.forecaster.champion.name;
+    return this.forecaster.championName;
   }
 
   /** At each final bar, once, in order: the forecaster's step and the records it implies. */
   onBar(bar: FeatureBar, indicators: FeatureIndicators, out: ForecastSink): void {
-    const before = this.forecaster.prequential.steps;
+    const before = this.forecaster.steps;
     const f = this.forecaster.onBar(bar, indicators);
-    const labelled = this.forecaster.prequential.steps > before;
+    const labelled = this.forecaster.steps > before;
     if (labelled) {
       if (Number.isNaN(this.firstLabel)) this.firstLabel = bar.start;
       this.lastLabel = bar.start;

@@ -31,8 +31,12 @@ export interface SeriesForecasterOptions {
   readonly instrument: string;
   readonly interval: string;
   readonly features?: FeatureOptions;
-  /** The models of this series; default `defaultModels()`. Must include the champion's `initial` (default 'zero'). */
-  readonly models?: readonly OnlineModel[];
+  /**
+   * The models of this series, or a function that makes them (called when the series first
+   * forecasts; see SeriesForecaster); default `defaultModels()`. Must include the champion's
+   * `initial` (default 'zero').
+   */
+  readonly models?: readonly OnlineModel[] | (() => readonly OnlineModel[]);
   readonly prequential?: PrequentialOptions;
   readonly champion?: ChampionOptions;
 }
@@ -92,18 +96,32 @@ export interface SeriesForecasterState {
   readonly champion: ChampionState;
 }
 
+/** A series' models, their test-then-train evaluation and the champion choice. */
+interface Evaluation {
+  readonly prequential: Prequential;
+  readonly champion: Champion;
+}
+
 /**
  * Everything one (instrument, interval) series needs at each bar close, in the order that keeps it
  * honest: the label of the bar that just closed is scored and learned, then its features are built
  * and the next bar is forecast. Pure and synchronous: the stream calls `onBar` with each final bar
  * and the indicator set computed at it, once, in order.
+ *
+ * The models and their evaluation are made at the first feature vector: the features warm up for
+ * ~84 bars first (84 minutes of 1m bars, 84 days of 1d bars), and with 1,000 instruments there
+ * are 5,000 series, whose models, rings and scores held ~16 MB before any of them forecast.
+ * Reading `prequential` or `champion` makes them sooner; a series restored from a checkpoint
+ * has them already.
  */
 export class SeriesForecaster {
   readonly instrument: string;
   readonly interval: string;
   readonly features: FeatureBuilder;
-  readonly prequential: Prequential;
-  readonly champion: Champion;
+  private evaluation: Evaluation | null = null;
+  private readonly makeEvaluation: () => Evaluation;
+  /** The champion before the evaluation is made. */
+  private readonly startChampion: string;
   private prevClose = NaN;
   private lastStart = NaN;
 
@@ -111,8 +129,33 @@ export class SeriesForecaster {
     this.instrument = options.instrument;
     this.interval = options.interval;
     this.features = new FeatureBuilder(options.features);
-    this.prequential = new Prequential(options.models ?? defaultModels(), options.prequential);
-    this.champion = new Champion(this.prequential, options.champion);
+    const models = options.models ?? defaultModels;
+    this.makeEvaluation = () => {
+      const prequential = new Prequential(typeof models === 'function' ? models() : models, options.prequential);
+      return { prequential, champion: new Champion(prequential, options.champion) };
+    };
+    // Made once now so that bad options fail here, not at the series' 84th bar.
+    this.startChampion = this.makeEvaluation().champion.name;
+  }
+
+  /** The models' evaluation (made now if the series has not forecast yet). */
+  get prequential(): Prequential {
+    return (this.evaluation ??= this.makeEvaluation()).prequential;
+  }
+
+  /** The champion choice (made now if the series has not forecast yet). */
+  get champion(): Champion {
+    return (this.evaluation ??= this.makeEvaluation()).champion;
+  }
+
+  /** Labels scored so far (Prequential.steps), without making the models. */
+  get steps(): number {
+    return this.evaluation?.prequential.steps ?? 0;
+  }
+
+  /** The model served now, without making the models. */
+  get championName(): string {
+    return this.evaluation?.champion.name ?? this.startChampion;
   }
 
   /** The forecasts of the next bar, or null while the features warm up (and for a bar with an unusable close). */
@@ -131,15 +174,21 @@ export class SeriesForecaster {
     const prev = this.prevClose;
     this.prevClose = close;
     let change: ChampionChange | null = null;
-    if (!Number.isNaN(prev)) {
-      this.prequential.observe(Math.log(close / prev));
-      change = this.champion.onStep();
+    // Before the first forecast there is nothing to score or learn.
+    const ev = this.evaluation;
+    if (!Number.isNaN(prev) && ev !== null) {
+      ev.prequential.observe(Math.log(close / prev));
+      change = ev.champion.onStep();
     }
     const x = this.features.onBar(bar, indicators);
-    const fs = this.prequential.forecast(x);
-    if (x === null) return null;
+    if (x === null) {
+      ev?.prequential.forecast(null);
+      return null;
+    }
+    const { prequential, champion } = (this.evaluation ??= this.makeEvaluation());
+    const fs = prequential.forecast(x);
     const forecasts: ModelForecast[] = [];
-    const models = this.prequential.models;
+    const models = prequential.models;
     for (let i = 0; i < fs.length; i++) {
       const f = fs[i];
       const m = models[i];
@@ -152,7 +201,7 @@ export class SeriesForecaster {
       barStart: bar.start,
       forecastFor: bar.end,
       close,
-      champion: this.champion.name,
+      champion: champion.name,
       forecasts,
       championChange: change,
     };
@@ -162,8 +211,12 @@ export class SeriesForecaster {
     return this.prequential.report();
   }
 
-  /** The whole series state, JSON-safe: a checkpoint to restore with `fromJSON` and continue bit for bit. */
+  /**
+   * The whole series state, JSON-safe: a checkpoint to restore with `fromJSON` and continue bit
+   * for bit. Before the first forecast the models' part is that of freshly made ones.
+   */
   toJSON(): SeriesForecasterState {
+    const { prequential, champion } = this.evaluation ?? this.makeEvaluation();
     return {
       kind: 'seriesForecaster',
       version: 1,
@@ -172,9 +225,9 @@ export class SeriesForecaster {
       prevClose: Number.isNaN(this.prevClose) ? null : this.prevClose,
       lastStart: Number.isNaN(this.lastStart) ? null : this.lastStart,
       features: this.features.toJSON(),
-      models: this.prequential.models.map((m) => m.toJSON()),
-      prequential: this.prequential.toJSON(),
-      champion: this.champion.toJSON(),
+      models: prequential.models.map((m) => m.toJSON()),
+      prequential: prequential.toJSON(),
+      champion: champion.toJSON(),
     };
   }
 
@@ -183,14 +236,17 @@ export class SeriesForecaster {
     const sf = Object.create(SeriesForecaster.prototype) as SeriesForecaster;
     const models = s.models.map(modelFromJSON);
     const prequential = Prequential.fromJSON(s.prequential, models);
+    const champion = Champion.fromJSON(s.champion, prequential);
+    const evaluation: Evaluation = { prequential, champion };
     Object.assign(sf, {
       instrument: s.instrument,
       interval: s.interval,
       prevClose: s.prevClose ?? NaN,
       lastStart: s.lastStart ?? NaN,
       features: FeatureBuilder.fromJSON(s.features),
-      prequential,
-      champion: Champion.fromJSON(s.champion, prequential),
+      evaluation,
+      makeEvaluation: () => evaluation,
+      startChampion: champion.name,
     });
     return sf;
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { isTickflowError, type Bar, type IndicatorSet } from '../../src/core/index.js';
-import { Drift, SeriesForecaster, ZeroReturn, type NextBarForecast } from '../../src/models/index.js';
+import { Drift, SeriesForecaster, ZeroReturn, defaultModels, type NextBarForecast } from '../../src/models/index.js';
 import { NO_SHARED_DATA } from '../helpers.js';
 import { indicatorSets, loadKlineBars } from './kline-bars.js';
 
@@ -97,6 +97,62 @@ describe('SeriesForecaster', { skip: NO_SHARED_DATA }, () => {
     );
     assert.throws(
       () => new SeriesForecaster({ instrument: INSTRUMENT, interval: '1m', models: [new Drift()] }),
+      (e: unknown) => isTickflowError(e) && e.code === 'NOT_FOUND',
+    );
+  });
+});
+
+describe('SeriesForecaster before its features warm up', () => {
+  /** Synthetic 1m bars with their indicator sets. */
+  const synthetic = (n: number): { bars: Bar[]; inds: IndicatorSet[] } => {
+    const bars: Bar[] = Array.from({ length: n }, (_, t) => {
+      const close = 100 * (1 + 0.002 * Math.sin(t / 3) + 0.0005 * t);
+      return {
+        ...{ type: 'bar', instrument: INSTRUMENT, interval: '1m', start: t * 60_000, end: (t + 1) * 60_000 },
+        ...{ open: close, high: close * 1.001, low: close * 0.999, close, volume: 2 + (t % 5), quoteVolume: 2 * close },
+        ...{ buyVolume: 1, sellVolume: 1 + (t % 5), trades: 3, vwap: close, firstTradeId: 0, lastTradeId: 0, final: true, revision: 0 },
+      } as const;
+    });
+    return { bars, inds: indicatorSets(bars, INSTRUMENT) };
+  };
+
+  it('makes its models at the first feature vector; before it, its state is that of fresh models', () => {
+    const { bars, inds } = synthetic(120);
+    let made = 0;
+    const models = () => {
+      made++;
+      return defaultModels();
+    };
+    const lazy = new SeriesForecaster({ instrument: INSTRUMENT, interval: '1m', models });
+    assert.equal(made, 1, 'made once to check the options, then dropped');
+    const eager = new SeriesForecaster({ instrument: INSTRUMENT, interval: '1m', models: defaultModels() });
+    void eager.prequential;
+    const step = (t: number): NextBarForecast | null => {
+      const [a, e] = [lazy.onBar(bars[t] as Bar, inds[t] as IndicatorSet), eager.onBar(bars[t] as Bar, inds[t] as IndicatorSet)];
+      assert.deepEqual(a, e, `bar ${t}`);
+      return a;
+    };
+    for (let t = 0; t < 10; t++) assert.equal(step(t), null);
+    assert.equal(made, 1, 'no models after 10 bars');
+    assert.equal(lazy.steps, 0);
+    assert.equal(lazy.championName, 'zero');
+    // saved state in the format of made models (a set made for it and dropped)
+    assert.deepEqual(lazy.toJSON(), eager.toJSON());
+    assert.equal(made, 2);
+    let first = 10;
+    while (step(first) === null) first++;
+    assert.ok(first > 20, `first forecast at bar ${first}`);
+    assert.equal(made, 3, 'and made at the first forecast (the toJSON of each bar before made its own, dropped)');
+    bars
+      .slice(first + 1)
+      .forEach((b, i) =>
+        assert.deepEqual(lazy.onBar(b, inds[first + 1 + i] as IndicatorSet), eager.onBar(b, inds[first + 1 + i] as IndicatorSet)),
+      );
+    assert.deepEqual(lazy.toJSON(), eager.toJSON());
+    assert.ok(lazy.steps > 0);
+    // bad options still fail at construction
+    assert.throws(
+      () => new SeriesForecaster({ instrument: INSTRUMENT, interval: '1m', models: () => [new Drift()] }),
       (e: unknown) => isTickflowError(e) && e.code === 'NOT_FOUND',
     );
   });
