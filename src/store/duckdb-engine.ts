@@ -183,6 +183,10 @@ export class DuckDbEngine {
         preserve_insertion_order: 'false',
         allocator_flush_threshold: '32MB',
         allocator_background_threads: 'true',
+        // DuckDB caches the Parquet files it reads, up to its limit: only a lake compaction reads
+        // them here, once each. With it, compacting 512 partitions of a 22-minute run held 233 MB
+        // of file cache and RSS rose from 90 to 436 MB; without, 170 MB (2026-12-03).
+        enable_external_file_cache: 'false',
       };
       instance = await DuckDBInstance.create(path, opts.readOnly ? { ...settings, access_mode: 'READ_ONLY' } : settings);
     } catch (e) {

@@ -3,7 +3,7 @@
 // each lake export and every few seconds (duckdb-engine.ts trimCache).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { batchFromTrades, epochMs, instrumentId, type TradeBatch } from '../../src/core/index.js';
+import { batchFromTrades, epochMs, instrumentId, tradesOf, type TradeBatch } from '../../src/core/index.js';
 import { DuckDbEngine, type EngineOptions } from '../../src/store/duckdb-engine.js';
 import { packWrite } from '../../src/store/packed-write.js';
 import { tempDir, waitFor } from '../helpers.js';
@@ -119,5 +119,26 @@ test('between lake exports the cache is trimmed on a timer, with the rows commit
   } finally {
     a.cleanup();
     b.cleanup();
+  }
+});
+
+test("a lake compaction reads each partition's files once: DuckDB does not keep them cached", async () => {
+  const { dir, cleanup } = tempDir('tickflow-trim-');
+  const engine = await DuckDbEngine.open(
+    { dataDir: dir, readOnly: false, lakeDir: `${dir}/lake`, lakeCompression: 'snappy', memoryLimit: '256MB', cacheLimit: 0, threads: 1 },
+    () => undefined,
+  );
+  try {
+    const all = [...tradesOf(trades())];
+    // past the partition's compaction point (at most 32 files): an export per slice
+    for (let i = 0; i < 34; i++) {
+      await engine.commit(packWrite(write({ trades: [batchFromTrades(all.slice(i * 1000, (i + 1) * 1000))] })));
+      await engine.exportLake();
+    }
+    const m = await engine.memory();
+    assert.equal(m.get('EXTERNAL_FILE_CACHE')?.bytes ?? 0, 0, JSON.stringify([...m]));
+  } finally {
+    await engine.close();
+    cleanup();
   }
 });

@@ -229,6 +229,12 @@ describe('incremental Parquet lake', () => {
         await rows(await duck(), `DESCRIBE SELECT * FROM read_parquet('${join(lake, BTC_DAY, 'part-0_0.parquet')}')`),
         added,
       );
+      // in time order without a sort: the files are read in commit order (part-10 after part-9)
+      const starts = await rows(await duck(), `SELECT start FROM read_parquet('${join(lake, BTC_DAY, 'part-0_0.parquet')}')`);
+      assert.deepEqual(
+        starts.map((r) => r[0]),
+        Array.from({ length: point + 1 }, (_, i) => BigInt(T0 + i * MIN)),
+      );
     } finally {
       cleanup();
     }
