@@ -382,7 +382,7 @@ export class Prequential {
     pq.scored = s.scored;
     pq.droppedLabels = s.dropped;
     pq.hasPending = s.hasPending;
-    if (s.hasPending || s.scored > 0) {
+    if (s.hasPending || s.scored > 0 || s.pendingX.some((v) => v !== 0)) {
       pq.pendingX = smallF64(pq.dim);
       pq.pendingX.set(s.pendingX);
     }

@@ -110,7 +110,8 @@ interface Evaluation {
  *
  * The models and their evaluation are made at the first feature vector: the features warm up for
  * ~84 bars first (84 minutes of 1m bars, 84 days of 1d bars), and with 1,000 instruments there
- * are 5,000 series, whose models, rings and scores held ~16 MB before any of them forecast.
+ * are 5,000 series, whose model, evaluation and champion objects held ~8 MB before any of them
+ * forecast (their arrays, ~30 MB, are made at first use: see RecursiveLeastSquares).
  * Reading `prequential` or `champion` makes them sooner; a series restored from a checkpoint
  * has them already.
  */
