@@ -123,6 +123,7 @@ export class DuckDbEngine {
   private readonly queries: Queries<SqlParams>;
   private closed = false;
   private readonly trimTimer: NodeJS.Timeout | undefined;
+  private trimQueued = false;
   /** The last commit seq handed out, and the last one whose transaction completed. */
   private lastSeq: number;
   private committedSeq: number;
@@ -152,9 +153,14 @@ export class DuckDbEngine {
     this.trimTimer =
       opts.cacheLimit > 0 && !opts.readOnly && every > 0
         ? setInterval(() => {
-            if (this.closed) return;
+            // one waiting at a time: an export (seconds) may outlast the interval
+            if (this.closed || this.trimQueued) return;
+            this.trimQueued = true;
             void this.exportQueue
-              .run(() => this.trimCache())
+              .run(() => {
+                this.trimQueued = false;
+                return this.trimCache();
+              })
               .catch((e: unknown) => this.log('warn', { err: String(e) }, "trimming DuckDB's cache failed"));
           }, every).unref()
         : undefined;

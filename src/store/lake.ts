@@ -46,9 +46,10 @@ const sqlString = (s: string): string => `'${s.replaceAll("'", "''")}'`;
 /**
  * The most files a partition holds (one more for the moment it compacts). Adding files is
  * what makes an export cheap, but readers open every file, so a partition that an added file
- * takes past its compaction point is then compacted into one file. That point lies between half this and this, fixed per partition by a hash
- * of its path: partitions filled at the same pace (every instrument, once a minute in
- * `tickflow run`) would otherwise all be compacted by the same export.
+ * takes past its compaction point is then compacted into one file. That point lies between
+ * half this and this, fixed per partition by a hash of its path: partitions filled at the same
+ * pace (every instrument, once a minute in `tickflow run`) would otherwise all be compacted by
+ * the same export.
  */
 export const MAX_FILES_PER_PARTITION = 32;
 
