@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseJunit } from './junit.js';
+import { isToolCrash, parseJunit } from './junit.js';
 
 // The shape of Schemathesis 4.32's JUnit report (st run --report junit), abridged from a real run.
 const REPORT = `<?xml version="1.0" encoding="utf-8"?>
@@ -71,5 +71,18 @@ describe('parseJunit', () => {
       '<testsuites><testsuite name="schemathesis" tests="2"><testcase name="GET /a" time="1" /><testcase name="GET /b" time="1"></testcase></testsuite></testsuites>',
     );
     assert.deepEqual(r, { tests: 2, findings: [] });
+  });
+
+  it('tells a crash inside Hypothesis or Schemathesis from a finding about the API', () => {
+    const crash = {
+      operation: 'GET /api/alerts',
+      check: 'error',
+      summary:
+        'Runtime Error | AST constructor recursion depth mismatch (before=66, after=62) | Traceback (most recent call last): | File "/opt/schemathesis/lib/python3.11/site-packages/hypothesis/internal/lambda_sources.py", line 353',
+      curl: undefined,
+    };
+    assert.equal(isToolCrash(crash), true);
+    assert.equal(isToolCrash({ ...crash, check: 'ST101 Server error' }), false);
+    assert.equal(isToolCrash({ ...crash, summary: 'Schema Error | Invalid `high` definition' }), false);
   });
 });
