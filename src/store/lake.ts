@@ -276,21 +276,17 @@ export class LakeExporter {
     pattern: string,
   ): Promise<void> {
     await mkdir(this.staging, { recursive: true });
-    const cols = spec.columns.filter((c) => !(spec.lakeByInstrument && c.name === 'instrument')).map((c) => `t.${q(c.name)}`);
+    const cols = fileColumns(spec).map((c) => `t.${c}`);
     const part = partitionSql(spec, 't');
     const select = `SELECT ${cols.join(', ')}, ${spec.lakeByInstrument ? 't.instrument, ' : ''}${part.date} AS date FROM ${spec.name} t${joins}`;
     const order = spec.lakeByInstrument ? `instrument, ${q(spec.time)}` : q(spec.time);
-    const options = `${this.parquet}, PARTITION_BY (${spec.lakeByInstrument ? 'instrument, date' : 'date'}), FILENAME_PATTERN ${sqlString(pattern)}`;
+    const options = `${this.parquet}, PARTITION_BY (${partitionBy(spec)}), FILENAME_PATTERN ${sqlString(pattern)}`;
     const n = copyCount(size.partitions, size.rows);
     for (let k = 0; k < n; k++) {
       const out = n === 1 ? to : `${to}.${k}`;
       const cond = n === 1 ? where : `${where} AND hash(${part.instrument}, ${part.date}) % ${n} = ${k}`;
       await con.run(`COPY (${select} WHERE ${cond} ORDER BY ${order}) TO ${sqlString(out)} (${options})`);
-      if (n === 1) continue;
-      for (const rel of await partitionDirs(out, depthOf(spec))) {
-        await mkdir(dirname(join(to, rel)), { recursive: true });
-        await rename(join(out, rel), join(to, rel));
-      }
+      if (n > 1) await movePartitions(spec, out, to);
     }
   }
 
@@ -421,9 +417,9 @@ export class LakeExporter {
     await con.run(`INSERT INTO ${LAKE_REWRITES} SELECT ${sqlString(spec.name)}, instrument, date, ${cur} FROM temp.tickflow_lake_parts`);
     const tmp = this.stagingDir(spec, 'compact');
     await mkdir(tmp, { recursive: true });
-    const cols = spec.columns.filter((c) => !(spec.lakeByInstrument && c.name === 'instrument')).map((c) => q(c.name));
+    const cols = fileColumns(spec);
     const hive = spec.lakeByInstrument ? `{'instrument': VARCHAR, 'date': DATE}` : `{'date': DATE}`;
-    const by = spec.lakeByInstrument ? 'instrument, date' : 'date';
+    const by = partitionBy(spec);
     for (let i = 0; i < rels.length; i += PARTITIONS_PER_COPY) {
       const files: string[] = [];
       for (const rel of rels.slice(i, i + PARTITIONS_PER_COPY)) {
@@ -436,10 +432,7 @@ export class LakeExporter {
         `COPY (SELECT ${cols.join(', ')}, ${by} FROM ${from}) TO ${sqlString(out)} ` +
           `(${this.parquet}, PARTITION_BY (${by}), FILENAME_PATTERN 'part-0_{i}')`,
       );
-      for (const rel of await partitionDirs(out, depthOf(spec))) {
-        await mkdir(dirname(join(tmp, rel)), { recursive: true });
-        await rename(join(out, rel), join(tmp, rel));
-      }
+      await movePartitions(spec, out, tmp);
     }
     return this.swapIn(spec, tmp);
   }
@@ -488,6 +481,21 @@ export class LakeExporter {
 }
 
 const depthOf = (spec: TableSpec): number => (spec.lakeByInstrument ? 2 : 1);
+
+/** The columns a lake file holds (quoted): the table's, less the partition's (instrument). */
+const fileColumns = (spec: TableSpec): string[] =>
+  spec.columns.filter((c) => !(spec.lakeByInstrument && c.name === 'instrument')).map((c) => q(c.name));
+
+/** The PARTITION_BY columns of a table's lake. */
+const partitionBy = (spec: TableSpec): string => (spec.lakeByInstrument ? 'instrument, date' : 'date');
+
+/** Moves the partition directories one COPY wrote under `from` to the same places under `to`. */
+async function movePartitions(spec: TableSpec, from: string, to: string): Promise<void> {
+  for (const rel of await partitionDirs(from, depthOf(spec))) {
+    await mkdir(dirname(join(to, rel)), { recursive: true });
+    await rename(join(from, rel), join(to, rel));
+  }
+}
 
 /** FNV-1a, for a stable spread of compaction points. */
 function hash(s: string): number {
