@@ -7,7 +7,7 @@ import { batchFromTrades, epochMs, instrumentId, tradesOf, type TradeBatch } fro
 import { DuckDbEngine, type EngineOptions } from '../../src/store/duckdb-engine.js';
 import { packWrite } from '../../src/store/packed-write.js';
 import { tempDir, waitFor } from '../helpers.js';
-import { T0, write } from './fixtures.js';
+import { T0, engineOptions, write } from './fixtures.js';
 
 const MB = 2 ** 20;
 const ROWS = 400_000;
@@ -32,15 +32,7 @@ function trades(): TradeBatch {
 
 /** Table blocks DuckDB holds cached after the first (full) lake export of a store with `trades()`. */
 async function cachedAfterExport(dir: string, cacheLimit: number): Promise<number> {
-  const opts = (lake: string): EngineOptions => ({
-    dataDir: dir,
-    readOnly: false,
-    lakeDir: `${dir}/${lake}`,
-    lakeCompression: 'snappy',
-    memoryLimit: '256MB',
-    cacheLimit,
-    threads: 1,
-  });
+  const opts = (lake: string): EngineOptions => engineOptions(dir, { lakeDir: `${dir}/${lake}`, cacheLimit });
   // Written and checkpointed (close) first, so the export reads the table's blocks into the cache.
   const writer = await DuckDbEngine.open(opts('lake0'), () => undefined);
   await writer.commit(packWrite(write({ trades: [trades()] })));
@@ -70,19 +62,7 @@ test('after a lake export DuckDB keeps at most cacheLimit of table data cached',
 
 /** DuckDB's memory for table data (cached blocks and rows committed since the last checkpoint) after a commit of `trades()`. */
 async function tableMemoryAfterCommit(dir: string, trimEveryMs: number): Promise<number> {
-  const engine = await DuckDbEngine.open(
-    {
-      dataDir: dir,
-      readOnly: false,
-      lakeDir: `${dir}/lake`,
-      lakeCompression: 'snappy',
-      memoryLimit: '256MB',
-      cacheLimit: MB,
-      trimEveryMs,
-      threads: 1,
-    },
-    () => undefined,
-  );
+  const engine = await DuckDbEngine.open(engineOptions(dir, { cacheLimit: MB, trimEveryMs }), () => undefined);
   const tableBytes = async (): Promise<number> => {
     const m = await engine.memory();
     return (m.get('BASE_TABLE')?.bytes ?? 0) + (m.get('IN_MEMORY_TABLE')?.bytes ?? 0);
@@ -124,10 +104,7 @@ test('between lake exports the cache is trimmed on a timer, with the rows commit
 
 test("a lake compaction reads each partition's files once: DuckDB does not keep them cached", async () => {
   const { dir, cleanup } = tempDir('tickflow-trim-');
-  const engine = await DuckDbEngine.open(
-    { dataDir: dir, readOnly: false, lakeDir: `${dir}/lake`, lakeCompression: 'snappy', memoryLimit: '256MB', cacheLimit: 0, threads: 1 },
-    () => undefined,
-  );
+  const engine = await DuckDbEngine.open(engineOptions(dir), () => undefined);
   try {
     const all = [...tradesOf(trades())];
     // past the partition's compaction point (at most 32 files): an export per slice

@@ -7,17 +7,14 @@ import { test } from 'node:test';
 import { DuckDbEngine } from '../../src/store/duckdb-engine.js';
 import { packWrite } from '../../src/store/packed-write.js';
 import { tempDir } from '../helpers.js';
-import { bar, write } from './fixtures.js';
+import { bar, engineOptions, write } from './fixtures.js';
 
 const COMMITS = 150;
 const INSTRUMENTS = 1_000;
 
 test("commits' string dictionaries do not accumulate in DuckDB's memory", async () => {
   const { dir, cleanup } = tempDir('tickflow-dict-');
-  const engine = await DuckDbEngine.open(
-    { dataDir: dir, readOnly: false, lakeDir: `${dir}/lake`, lakeCompression: 'snappy', memoryLimit: '512MB', cacheLimit: 0, threads: 1 },
-    () => undefined,
-  );
+  const engine = await DuckDbEngine.open(engineOptions(dir, { memoryLimit: '512MB' }), () => undefined);
   try {
     const inMemory = async (): Promise<number> => {
       const m = await engine.memory();

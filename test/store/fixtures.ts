@@ -1,5 +1,6 @@
 import type { Alert, Bar, IndicatorSet, LateTrade, Reject, WindowStats } from '../../src/core/index.js';
 import { batchFromTrades, epochMs, instrumentId, type TradeBatch } from '../../src/core/index.js';
+import type { EngineOptions } from '../../src/store/duckdb-engine.js';
 import type { StoreWrite } from '../../src/store/index.js';
 
 /** Record factories for store tests: deterministic values derived from an index. */
@@ -9,6 +10,20 @@ export const BTC = 'binance:BTCUSDT';
 export const ETH = 'binance:ETHUSDT';
 /** A symbol with '/' and ':' — both need escaping in hive partition paths. */
 export const SLASH = 'coinbase:BTC/USD';
+
+/** Options of a writable DuckDbEngine in `dir` (lake in `dir/lake`, 256MB, no cache trim, one thread), with `over` on top. */
+export function engineOptions(dir: string, over: Partial<EngineOptions> = {}): EngineOptions {
+  return {
+    dataDir: dir,
+    readOnly: false,
+    lakeDir: `${dir}/lake`,
+    lakeCompression: 'snappy',
+    memoryLimit: '256MB',
+    cacheLimit: 0,
+    threads: 1,
+    ...over,
+  };
+}
 
 export const EMPTY: StoreWrite = { bars: [], indicators: [], alerts: [], windows: [], late: [], rejects: [], trades: [] };
 
