@@ -2,7 +2,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Compile } from 'typebox/compile';
 import { ModelMetricsSchema, ModelVersionSchema, PredictionSchema, type Bar, type IndicatorSet } from '../../src/core/index.js';
-import { DEFAULT_MODELS, ForecastSeries, ForestModel, MODEL_FACTORIES, modelFromJSON, resolveModels, type ForecastSink } from '../../src/models/index.js';
+import {
+  DEFAULT_MODELS,
+  ForecastSeries,
+  ForestModel,
+  MODEL_FACTORIES,
+  modelFromJSON,
+  resolveModels,
+  type ForecastSink,
+} from '../../src/models/index.js';
 import { NO_SHARED_DATA } from '../helpers.js';
 import { indicatorSets, loadKlineBars } from './kline-bars.js';
 
